@@ -1,0 +1,304 @@
+"""The user account and the network: sites, organisations, teams with their yearly census,
+people."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clara.validators import (
+    validate_orcid,
+    validate_rnsr,
+    validate_ror,
+    validate_siren,
+    validate_siret,
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account: staff, applicant or reviewer. Logs in with its e-mail address."""
+
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        _("équipe CLARA"),
+        default=False,
+        help_text=_("Peut se connecter à l'administration."),
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class Site(models.Model):
+    """One of the four territories of the network ("Lyon et alentours", ...)."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=50, unique=True)
+    position = models.PositiveSmallIntegerField(_("ordre d'affichage"), default=0)
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def companies_in_oncology(self, year: int):
+        """Companies developing oncology products whose activity overlaps `year`."""
+        return self.filter(
+            kind=Organisation.Kind.COMPANY,
+            develops_oncology_products=True,
+            active_from__year__lte=year,
+        ).filter(Q(active_until__isnull=True) | Q(active_until__year__gte=year))
+
+
+class Organisation(models.Model):
+    """A partner of any kind: university, hospital, lab, company, funder body, charity..."""
+
+    class Kind(models.TextChoices):
+        UNIVERSITY = "university", _("Université")
+        HOSPITAL = "hospital", _("Centre hospitalier universitaire (CHU)")
+        CANCER_CENTRE = "cancer_centre", _("Centre de lutte contre le cancer (CLCC)")
+        INTERNATIONAL_AGENCY = "international_agency", _("Agence internationale (CIRC)")
+        LABORATORY = "laboratory", _("Laboratoire de recherche")
+        COMPANY = "company", _("Entreprise")
+        LOCAL_AUTHORITY = "local_authority", _("Collectivité territoriale")
+        NATIONAL_BODY = "national_body", _("Organisme national")
+        CHARITY = "charity", _("Association caritative")
+        EUROPEAN_UNION = "european_union", _("Union européenne")
+        SCHOOL = "school", _("École")
+        ASSOCIATION = "association", _("Association")
+        OTHER = "other", _("Autre")
+
+    name = models.CharField(_("nom"), max_length=255)
+    acronym = models.CharField(_("sigle"), max_length=50, blank=True)
+    kind = models.CharField(_("type"), max_length=32, choices=Kind.choices)
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="organisations",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("organisation de tutelle"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="children",
+    )
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    siren = models.CharField(
+        _("SIREN"), max_length=9, blank=True, validators=[validate_siren]
+    )
+    siret = models.CharField(
+        _("SIRET"), max_length=14, blank=True, validators=[validate_siret]
+    )
+    ror = models.CharField(
+        _("identifiant ROR"), max_length=9, blank=True, validators=[validate_ror]
+    )
+    rnsr = models.CharField(
+        _("numéro RNSR"), max_length=10, blank=True, validators=[validate_rnsr]
+    )
+    develops_oncology_products = models.BooleanField(
+        _("développe des produits en cancérologie"), default=False
+    )
+    active_from = models.DateField(
+        _("actif depuis"), null=True, blank=True,
+        help_text=_("Création, ou début de l'activité en cancérologie pour une entreprise."),
+    )
+    active_until = models.DateField(_("actif jusqu'au"), null=True, blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "site"], name="organisation_unique_name_site"),
+            models.UniqueConstraint(
+                fields=["siret"], condition=~Q(siret=""), name="organisation_unique_siret"
+            ),
+            models.UniqueConstraint(
+                fields=["ror"], condition=~Q(ror=""), name="organisation_unique_ror"
+            ),
+            models.UniqueConstraint(
+                fields=["rnsr"], condition=~Q(rnsr=""), name="organisation_unique_rnsr"
+            ),
+            models.CheckConstraint(
+                condition=Q(active_until__isnull=True)
+                | Q(active_from__isnull=True)
+                | Q(active_until__gte=models.F("active_from")),
+                name="organisation_active_until_after_from",
+            ),
+            models.CheckConstraint(
+                condition=Q(siret="") | Q(siren="") | Q(siret__startswith=models.F("siren")),
+                name="organisation_siret_starts_with_siren",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "develops_oncology_products"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class Team(models.Model):
+    """An academic or clinical team, attached to a laboratory or a hospital."""
+
+    class Kind(models.TextChoices):
+        ACADEMIC = "academic", _("Équipe académique")
+        CLINICAL = "clinical", _("Équipe clinique")
+
+    name = models.CharField(_("nom"), max_length=255)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.ACADEMIC)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="teams",
+    )
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="teams"
+    )
+    leader = models.ForeignKey(
+        "Person", verbose_name=_("responsable"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="led_teams",
+    )
+
+    class Meta:
+        verbose_name = _("équipe")
+        verbose_name_plural = _("équipes")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="team_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamCensusQuerySet(models.QuerySet):
+    def totals(self):
+        return self.aggregate(
+            teams=models.Count("team", distinct=True),
+            researchers=Sum(models.F("researchers") + models.F("doctoral_students")),
+            health_professionals=Sum("health_professionals"),
+        )
+
+
+class TeamCensus(models.Model):
+    """A team's yearly headcounts in oncology. The network's headcounts are sums of these."""
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("équipe"), on_delete=models.CASCADE, related_name="censuses"
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    researchers = models.PositiveIntegerField(_("chercheurs en cancérologie"), default=0)
+    doctoral_students = models.PositiveIntegerField(_("doctorants en cancérologie"), default=0)
+    health_professionals = models.PositiveIntegerField(
+        _("professionnels de santé en cancérologie"), default=0
+    )
+
+    objects = TeamCensusQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recensement d'équipe")
+        verbose_name_plural = _("recensements d'équipes")
+        ordering = ["-year", "team__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "year"], name="teamcensus_unique_team_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="teamcensus_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} — {self.year}"
+
+
+class Person(models.Model):
+    """A researcher, clinician, patient partner or company contact."""
+
+    class Kind(models.TextChoices):
+        RESEARCHER = "researcher", _("Chercheur ou chercheuse")
+        CLINICIAN = "clinician", _("Clinicien ou clinicienne")
+        DOCTORAL_STUDENT = "doctoral_student", _("Doctorant ou doctorante")
+        PATIENT_PARTNER = "patient_partner", _("Patient partenaire")
+        COMPANY_CONTACT = "company_contact", _("Contact en entreprise")
+        STAFF = "staff", _("Équipe CLARA")
+        OTHER = "other", _("Autre")
+
+    first_name = models.CharField(_("prénom"), max_length=150)
+    last_name = models.CharField(_("nom"), max_length=150)
+    kind = models.CharField(_("profil"), max_length=32, choices=Kind.choices)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    orcid = models.CharField(
+        _("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid],
+        help_text=_("Format 0000-0000-0000-0000."),
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="people",
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("équipe"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="members",
+    )
+    user = models.OneToOneField(
+        User, verbose_name=_("compte"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="person",
+    )
+
+    class Meta:
+        verbose_name = _("personne")
+        verbose_name_plural = _("personnes")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["orcid"], condition=~Q(orcid=""), name="person_unique_orcid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -1,0 +1,179 @@
+"""Funded projects followed for years, their yearly status, reports and outcomes; support
+actions given by CLARA staff."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from clara.models import Organisation, Site, Team
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class FundedProject(models.Model):
+    """A project funded by an award, followed until it completes or stops."""
+
+    award = models.OneToOneField(
+        "funding.Award", verbose_name=_("financement"), on_delete=models.PROTECT,
+        related_name="project",
+    )
+    name = models.CharField(
+        _("nom du projet"), max_length=100, help_text=_("Acronyme public, ex. : GERME.")
+    )
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="projects",
+    )
+    start_date = models.DateField(_("début"), null=True, blank=True)
+    end_date = models.DateField(_("fin prévue"), null=True, blank=True)
+    public_summary = models.TextField(_("résumé public"), blank=True)
+
+    class Meta:
+        verbose_name = _("projet financé")
+        verbose_name_plural = _("projets financés")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="project_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectYearStatus(models.Model):
+    """Where a funded project stands in a given year."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Conventionnement en cours")
+        ONGOING = "ongoing", _("En cours de réalisation et de suivi")
+        COMPLETED = "completed", _("Terminé")
+        STOPPED = "stopped", _("Arrêté")
+
+    project = models.ForeignKey(
+        FundedProject, verbose_name=_("projet"), on_delete=models.CASCADE,
+        related_name="year_statuses",
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("statut annuel")
+        verbose_name_plural = _("statuts annuels")
+        ordering = ["project", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="project_status_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.year}: {self.get_status_display()}"
+
+
+class FollowUpReport(models.Model):
+    project = models.ForeignKey(
+        FundedProject, verbose_name=_("projet"), on_delete=models.CASCADE, related_name="reports"
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    submitted_on = models.DateField(_("remis le"))
+    summary = models.TextField(_("synthèse"))
+
+    class Meta:
+        verbose_name = _("rapport de suivi")
+        verbose_name_plural = _("rapports de suivi")
+        ordering = ["project", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="report_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} — {self.year}"
+
+
+class Outcome(models.Model):
+    """A result of a funded project: publication, patent, trial, product, jobs, funding."""
+
+    class Kind(models.TextChoices):
+        PUBLICATION = "publication", _("Publication")
+        PATENT = "patent", _("Brevet")
+        CLINICAL_TRIAL = "clinical_trial", _("Essai clinique")
+        PRODUCT = "product", _("Produit mis sur le marché")
+        JOBS = "jobs", _("Emplois R&D créés")
+        FOLLOW_ON_FUNDING = "follow_on_funding", _("Financement obtenu ensuite")
+
+    project = models.ForeignKey(
+        FundedProject, verbose_name=_("projet"), on_delete=models.CASCADE,
+        related_name="outcomes",
+    )
+    kind = models.CharField(_("type"), max_length=32, choices=Kind.choices)
+    title = models.CharField(_("intitulé"), max_length=300)
+    date = models.DateField(_("date"))
+    identifier = models.CharField(
+        _("identifiant"), max_length=100, blank=True, help_text=_("DOI, numéro de brevet, NCT…")
+    )
+    jobs = models.PositiveSmallIntegerField(_("emplois créés"), default=0)
+    amount = models.DecimalField(
+        _("montant (€)"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("résultat")
+        verbose_name_plural = _("résultats")
+        ordering = ["project", "-date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="outcome_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SupportAction(models.Model):
+    """Advice given by CLARA staff to a project or team during the year, funded or not."""
+
+    class Kind(models.TextChoices):
+        APPLICATION_ADVICE = "application_advice", _("Conseil au montage de projet")
+        VALORISATION = "valorisation", _("Valorisation et transfert")
+        PARTNERSHIP = "partnership", _("Mise en relation et partenariat")
+        FUNDING_SEARCH = "funding_search", _("Recherche de financements")
+        OTHER = "other", _("Autre")
+
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("type"), max_length=32, choices=Kind.choices)
+    subject = models.CharField(_("objet"), max_length=300)
+    team = models.ForeignKey(
+        Team, verbose_name=_("équipe"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="support_actions",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="support_actions",
+    )
+    project = models.ForeignKey(
+        FundedProject, verbose_name=_("projet financé"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="support_actions",
+    )
+    staff_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("chargé(e) de mission"),
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("action d'accompagnement")
+        verbose_name_plural = _("actions d'accompagnement")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return self.subject
