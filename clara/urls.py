@@ -1,0 +1,19 @@
+"""Root URL configuration (ROOT_URLCONF)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from clara import views
+
+admin.site.site_header = _("CLARA — administration")
+admin.site.site_title = _("CLARA — administration")
+admin.site.index_title = _("Appels, projets, événements et chiffres clefs")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Public pages of the apps, one include per app, e.g.
+    # path("chiffres-clefs/", include("clara.keyfigures_urls")),
+    path("", views.home, name="home"),
+]
