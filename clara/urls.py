@@ -4,16 +4,25 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from clara import views
+from clara import keyfigures_views, views
 
 admin.site.site_header = _("CLARA — administration")
 admin.site.site_title = _("CLARA — administration")
 admin.site.index_title = _("Appels, projets, événements et chiffres clefs")
 
 urlpatterns = [
+    path(
+        "admin/chiffres-clefs/",
+        admin.site.admin_view(keyfigures_views.dashboard),
+        name="keyfigures-dashboard",
+    ),
+    path(
+        "admin/chiffres-clefs/<int:year>/",
+        admin.site.admin_view(keyfigures_views.dashboard),
+        name="keyfigures-dashboard-year",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Public pages of the apps, one include per app, e.g.
-    # path("chiffres-clefs/", include("clara.keyfigures_urls")),
+    path("chiffres-clefs/", include("clara.keyfigures_urls")),
     path("", views.home, name="home"),
 ]

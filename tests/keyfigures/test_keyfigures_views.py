@@ -1,0 +1,210 @@
+"""The public key-figures page, its drill-down lists, the CSV, the staff dashboard, the command."""
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from clara.selectors import FIGURES
+from events.models import Event
+from programmes.models import Application, Programme
+from tests.factories import (
+    ApplicationFactory,
+    AwardFactory,
+    CallFactory,
+    ContributionFactory,
+    EventFactory,
+    ProgrammeFactory,
+    SiteFactory,
+    StaffUserFactory,
+    TeamCensusFactory,
+    TeamFactory,
+    paris,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(html: str) -> int:
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    return body.group(1).count("<tr>") if body else 0
+
+
+@pytest.fixture
+def lyon():
+    return SiteFactory(name="Lyon et alentours", slug="lyon")
+
+
+def _teams(lyon, n: int) -> None:
+    for _ in range(n):
+        TeamCensusFactory(team=TeamFactory(site=lyon), year=2025, researchers=1000,
+                          doctoral_students=300, health_professionals=2)
+
+
+def _research_award(amount: str) -> None:
+    programme = Programme.objects.filter(kind=Programme.Kind.ONCOSTARTER).first() or (
+        ProgrammeFactory(kind=Programme.Kind.ONCOSTARTER)
+    )
+    call = programme.calls.first() or CallFactory(programme=programme, year=2025)
+    award = AwardFactory(
+        application=ApplicationFactory(call=call, status=Application.Status.SELECTED),
+        amount=Decimal(amount), decided_at=paris(2025, 6, 1, 12),
+    )
+    ContributionFactory(award=award, amount=award.amount)
+
+
+def test_keyfigures_index_redirects_to_last_complete_year(client):
+    response = client.get("/chiffres-clefs/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/chiffres-clefs/{timezone.localdate().year - 1}/"
+
+
+def test_keyfigures_year_not_a_number_is_404(client):
+    assert client.get("/chiffres-clefs/deux-mille/").status_code == 404
+    assert client.get("/chiffres-clefs/1850/").status_code == 404
+
+
+def test_keyfigures_empty_year_shows_zeros(client):
+    response = client.get("/chiffres-clefs/2031/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-key="network.teams"' in html
+    assert "Chiffres clefs 2031" in html
+
+
+def test_keyfigures_page_formats_the_french_way(client, lyon):
+    _teams(lyon, 3)
+    _research_award("1300000")
+    response = client.get("/chiffres-clefs/2025/")
+    html = response.content.decode()
+    assert "3\u202f900" in html  # 3 × 1 300 researchers and doctoral students
+    assert "1,3\u00a0M€" in html
+    assert "/chiffres-clefs/2025/network.teams/" in html
+    # The public never sees the admin links.
+    assert "?chiffre=2025:" not in html
+
+
+def test_keyfigures_page_shows_change_against_previous_year(client, lyon):
+    _teams(lyon, 2)
+    TeamCensusFactory(team=TeamFactory(site=lyon), year=2024)
+    html = client.get("/chiffres-clefs/2025/").content.decode()
+    card = html.split('data-key="network.teams"')[1].split("keyfigure-delta")[1][:200]
+    assert "+1" in card
+
+
+def test_keyfigures_staff_see_admin_changelist_links(client, lyon):
+    _teams(lyon, 1)
+    client.force_login(StaffUserFactory(is_superuser=True))
+    html = client.get("/chiffres-clefs/2025/").content.decode()
+    assert "/admin/clara/teamcensus/?chiffre=2025:network.teams" in html
+
+
+def test_keyfigures_page_query_count_is_bounded(client, lyon):
+    _teams(lyon, 1)
+    _research_award("1000")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/chiffres-clefs/2025/").status_code == 200
+    _teams(lyon, 5)
+    for _ in range(4):
+        _research_award("2000")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/chiffres-clefs/2025/").status_code == 200
+    assert len(few.captured_queries) == len(many.captured_queries) == 41
+
+
+def test_keyfigures_records_list_has_as_many_rows_as_the_figure(client, lyon):
+    _teams(lyon, 4)
+    TeamCensusFactory(team=TeamFactory(site=lyon), year=2024)
+    response = client.get("/chiffres-clefs/2025/network.teams/")
+    assert response.status_code == 200
+    assert _rows(response.content.decode()) == 4
+
+
+def test_keyfigures_records_query_count_is_bounded(client, lyon):
+    _teams(lyon, 1)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/chiffres-clefs/2025/network.teams/")
+    _teams(lyon, 6)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/chiffres-clefs/2025/network.teams/")
+    assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_keyfigures_records_unknown_key_is_404(client):
+    assert client.get("/chiffres-clefs/2025/pas.un.chiffre/").status_code == 404
+
+
+def test_keyfigures_records_hide_titles_of_applications_not_selected(client):
+    programme = ProgrammeFactory(kind=Programme.Kind.ONCOSTARTER)
+    call = CallFactory(programme=programme, year=2025)
+    ApplicationFactory(call=call, status=Application.Status.NOT_SELECTED,
+                       title="Titre confidentiel", acronym="SECRET")
+    ApplicationFactory(call=call, status=Application.Status.SELECTED, acronym="LAUREAT")
+    html = client.get("/chiffres-clefs/2025/calls.applications/").content.decode()
+    assert _rows(html) == 2
+    assert "LAUREAT" in html
+    assert "SECRET" not in html and "Titre confidentiel" not in html
+
+
+def test_keyfigures_csv_download(client, lyon):
+    _teams(lyon, 2)
+    response = client.get("/chiffres-clefs/2025/csv/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    values = {row["cle"]: row["valeur"] for row in rows}
+    assert set(values) == set(FIGURES)
+    assert values["network.teams"] == "2"
+    assert values["network.researchers"] == "2600"
+
+
+def test_keyfigures_dashboard_requires_staff(client):
+    response = client.get("/admin/chiffres-clefs/2025/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_keyfigures_dashboard_shows_figures_and_warnings(client, lyon):
+    forum = EventFactory(kind=Event.Kind.FORUM, start_date=dt.date(2025, 11, 13),
+                         end_date=dt.date(2025, 11, 14))
+    EventFactory(kind=Event.Kind.WORKSHOP, start_date=dt.date(2025, 11, 14), parent=None,
+                 title="Atelier isolé")
+    EventFactory(kind=Event.Kind.WORKSHOP, start_date=dt.date(2025, 11, 13), parent=forum)
+    client.force_login(StaffUserFactory(is_superuser=True))
+    response = client.get("/admin/chiffres-clefs/2025/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Atelier isolé" in html
+    assert "le Forum compte 1 ateliers, l&#x27;année 2" in html
+    assert "forum.workshops" in html
+
+
+def test_key_figures_command_json(lyon):
+    _teams(lyon, 2)
+    _research_award("275000")
+    out = io.StringIO()
+    call_command("key_figures", "2025", "--format", "json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert set(data) == set(FIGURES)
+    assert data["network.teams"] == 2
+    assert data["awards.amount_eur"] == 275000
+    assert isinstance(data["awards.amount_eur"], int)
+
+
+def test_key_figures_command_csv_and_text(lyon):
+    _teams(lyon, 1)
+    out = io.StringIO()
+    call_command("key_figures", "2025", "--format", "csv", stdout=out)
+    assert "network.teams,1" in out.getvalue().splitlines()
+    out = io.StringIO()
+    call_command("key_figures", "2025", stdout=out)
+    assert "network.teams" in out.getvalue()
