@@ -216,6 +216,7 @@ def _build_catalogue() -> list[Figure]:
                    _("chercheurs et doctorants en cancérologie — %(site)s") % {"site": name},
                    _("Somme des chercheurs et doctorants des recensements d'équipes de l'année, "
                      "pour les équipes de ce site."), "sum", _site_census(slug)))
+    for slug, name in SITE_NAMES.items():
         add(Figure(f"sites.{slug}.companies", "network",
                    _("entreprises développant des produits en cancérologie — %(site)s")
                    % {"site": name},

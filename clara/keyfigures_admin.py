@@ -1,0 +1,44 @@
+"""Admin list filter that narrows a changelist to the records behind one key figure.
+
+The key-figures page and the staff dashboard link to `<changelist>?chiffre=<year>:<key>`; the
+filter applies `clara.selectors.figure_records(key, year)`, the same queryset the public
+drill-down lists, so the changelist shows exactly the rows that make the figure.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from clara import selectors
+
+
+def parse_figure_value(value: str | None) -> tuple[int, str] | None:
+    """"2025:calls.applications" -> (2025, "calls.applications"); None when malformed."""
+    if not value or ":" not in value:
+        return None
+    year, _sep, key = value.partition(":")
+    if not year.isdigit() or key not in selectors.FIGURES:
+        return None
+    return int(year), key
+
+
+class KeyFigureFilter(admin.SimpleListFilter):
+    title = _("chiffre clef")
+    parameter_name = "chiffre"
+
+    def lookups(self, request, model_admin):
+        # Only the figure being looked at is listed: there is one per key and year.
+        parsed = parse_figure_value(self.value())
+        if parsed is None:
+            return []
+        year, key = parsed
+        return [(self.value(), f"{selectors.FIGURES[key].label} ({year})")]
+
+    def queryset(self, request, queryset):
+        parsed = parse_figure_value(self.value())
+        if parsed is None:
+            return queryset
+        year, key = parsed
+        records = selectors.figure_records(key, year)
+        if records.model is not queryset.model:
+            return queryset.none()
+        return queryset.filter(pk__in=records.values("pk"))
