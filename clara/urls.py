@@ -9,6 +9,7 @@ from clara import keyfigures_views, views
 admin.site.site_header = _("CLARA — administration")
 admin.site.site_title = _("CLARA — administration")
 admin.site.index_title = _("Appels, projets, événements et chiffres clefs")
+admin.site.index_template = "admin/clara_index.html"
 
 urlpatterns = [
     path(

@@ -208,3 +208,9 @@ def test_key_figures_command_csv_and_text(lyon):
     out = io.StringIO()
     call_command("key_figures", "2025", stdout=out)
     assert "network.teams" in out.getvalue()
+
+
+def test_keyfigures_dashboard_linked_from_admin_index(client):
+    client.force_login(StaffUserFactory(is_superuser=True))
+    html = client.get("/admin/").content.decode()
+    assert 'href="/admin/chiffres-clefs/"' in html
