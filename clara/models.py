@@ -159,6 +159,11 @@ class Organisation(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["name", "site"], name="organisation_unique_name_site"),
+            # NULLs are distinct in a unique index: national bodies (no site) need their own.
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(site__isnull=True),
+                name="organisation_unique_name_without_site",
+            ),
             models.UniqueConstraint(
                 fields=["siret"], condition=~Q(siret=""), name="organisation_unique_siret"
             ),

@@ -186,6 +186,14 @@ class Prize(models.Model):
         verbose_name = _("prix")
         verbose_name_plural = _("prix")
         ordering = ["event", "kind", "label"]
+        constraints = [
+            # A poster prize rewards a poster, a start-up trophy a company: never the other.
+            models.CheckConstraint(
+                condition=(Q(kind="poster_prize") & Q(laureate__isnull=True))
+                | (Q(kind="startup_trophy") & Q(poster__isnull=True)),
+                name="prize_kind_matches_laureate",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.label

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -89,6 +90,14 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.reference} — {self.amount} €"
+
+    def clean(self) -> None:
+        from programmes.models import Application
+
+        if self.application_id and self.application.status != Application.Status.SELECTED:
+            raise ValidationError(
+                {"application": _("Seule une demande retenue peut recevoir un financement.")}
+            )
 
 
 class Contribution(models.Model):

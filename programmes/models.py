@@ -299,7 +299,7 @@ class Application(models.Model):
         _("statut"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
     submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
-    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     history = HistoricalRecords()
@@ -426,6 +426,11 @@ class ReviewScore(models.Model):
         return f"{self.criterion}: {self.score}"
 
     def clean(self) -> None:
+        if (self.criterion_id and self.review_id
+                and self.criterion.call_id != self.review.application.call_id):
+            raise ValidationError(
+                {"criterion": _("Ce critère appartient à un autre appel que la demande évaluée.")}
+            )
         if self.criterion_id and self.score is not None and self.score > self.criterion.max_score:
             raise ValidationError(
                 {"score": _("La note dépasse le maximum du critère (%(max)s).")
