@@ -38,14 +38,14 @@ YEAR = 2025
 RUNS = 20
 
 
-def timed(function, runs: int = RUNS) -> tuple[float, float]:
+def timed(function, runs: int = RUNS) -> str:
     """Median and best wall time in milliseconds."""
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
         function()
         samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), min(samples)
+    return f"{statistics.median(samples):.1f} ms (best {min(samples):.1f})"
 
 
 def peak_memory_kib(function) -> float:
@@ -75,14 +75,14 @@ def main() -> None:
     rows = [
         ("load_demo, empty database", f"{first_load:.1f} s", ""),
         ("load_demo, second run (idempotent)", f"{second_load:.1f} s", ""),
-        (f"key_figures_for_year({YEAR})", "%.1f ms (best %.1f)" % timed(lambda: key_figures_for_year(YEAR)),
+        (f"key_figures_for_year({YEAR})", timed(lambda: key_figures_for_year(YEAR)),
          f"{len(queries.captured_queries)} queries, peak {peak_memory_kib(lambda: key_figures_for_year(YEAR)):.0f} KiB"),
-        (f"GET /chiffres-clefs/{YEAR}/", "%.1f ms (best %.1f)" % timed(lambda: client.get(f"/chiffres-clefs/{YEAR}/")),
+        (f"GET /chiffres-clefs/{YEAR}/", timed(lambda: client.get(f"/chiffres-clefs/{YEAR}/")),
          f"{len(page_queries.captured_queries)} queries, peak {peak_memory_kib(lambda: client.get(f'/chiffres-clefs/{YEAR}/')):.0f} KiB"),
         (f"GET /chiffres-clefs/{YEAR}/network.teams/ (210 rows)",
-         "%.1f ms (best %.1f)" % timed(lambda: client.get(f"/chiffres-clefs/{YEAR}/network.teams/")), ""),
+         timed(lambda: client.get(f"/chiffres-clefs/{YEAR}/network.teams/")), ""),
         (f"GET /chiffres-clefs/{YEAR}/csv/",
-         "%.1f ms (best %.1f)" % timed(lambda: client.get(f"/chiffres-clefs/{YEAR}/csv/")), ""),
+         timed(lambda: client.get(f"/chiffres-clefs/{YEAR}/csv/")), ""),
     ]
     print(f"database: {connection.vendor}; Python {sys.version.split()[0]}; {RUNS} runs each\n")
     print("| what | time (median) | notes |")

@@ -143,7 +143,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CLARA <noreply@cance
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+# django-import-export's own escaping only strips a leading "=" and turns every cell into text;
+# clara/resources.py prefixes text cells starting with = + - @ tab CR with "'" and leaves
+# numbers as numbers (QUALITY.md scenario 9).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 LOGIN_URL = "admin:login"
 

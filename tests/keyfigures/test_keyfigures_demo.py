@@ -126,24 +126,23 @@ def _value_from_records(key: str, records) -> int | Decimal:
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """Figures, record-derived values, drill-down sizes and warnings of the demo data."""
-    with django_db_blocker.unblock():
-        with transaction.atomic(), override_settings(DEBUG=True):
-            call_command("load_demo", verbosity=0)
-            with CaptureQueriesContext(connection) as queries:
-                figures = key_figures_for_year(2025)
-            result = {
-                "figures": figures,
-                "queries": len(queries.captured_queries),
-                "by_year": {year: key_figures_for_year(year) for year in (2023, 2024)},
-                "from_records": {
-                    key: _value_from_records(key, figure_records(key, 2025)) for key in FIGURES
-                },
-                "table_rows": {
-                    key: len(drilldown_table(figure_records(key, 2025)).rows) for key in FIGURES
-                },
-                "warnings": [w.message for w in consistency_warnings(2025)],
-            }
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(DEBUG=True):
+        call_command("load_demo", verbosity=0)
+        with CaptureQueriesContext(connection) as queries:
+            figures = key_figures_for_year(2025)
+        result = {
+            "figures": figures,
+            "queries": len(queries.captured_queries),
+            "by_year": {year: key_figures_for_year(year) for year in (2023, 2024)},
+            "from_records": {
+                key: _value_from_records(key, figure_records(key, 2025)) for key in FIGURES
+            },
+            "table_rows": {
+                key: len(drilldown_table(figure_records(key, 2025)).rows) for key in FIGURES
+            },
+            "warnings": [w.message for w in consistency_warnings(2025)],
+        }
+        transaction.set_rollback(True)
     return result
 
 

@@ -1,0 +1,156 @@
+"""Building blocks shared by the apps' admin modules: spreadsheet import/export restricted to
+CSV and XLSX, euro columns, a year filter listing the years present, and inlines whose query
+count does not grow with their number of rows."""
+
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db.models import ForeignKey
+from django.db.models.functions import ExtractYear
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
+
+from clara.formatting import format_euros
+
+
+class ColumnLabelledExportForm(SelectableFieldsExportForm):
+    """The export form's field checkboxes labelled by the (French) column names, not by the
+    English attribute names."""
+
+    def _get_field_label(self, resource, field_name):
+        field = resource.fields.get(field_name)
+        return str(field.column_name) if field else field_name
+
+
+class SpreadsheetImportExportMixin(ImportExportMixin):
+    """Import (with its dry-run preview and row-level errors) and export, CSV and XLSX only."""
+
+    formats = (base_formats.CSV, base_formats.XLSX)
+    export_form_class = ColumnLabelledExportForm
+
+
+def euros_column(attribute: str, description, ordering: str | None = None):
+    """A `list_display` column showing `attribute` (a `__` path) as "14 350 €"."""
+
+    @admin.display(description=description, ordering=ordering or attribute)
+    def column(*args):
+        # Called as column(obj) from list_display, or bound as a ModelAdmin attribute.
+        value = args[-1]
+        for part in attribute.split("__"):
+            value = getattr(value, part, None)
+            if value is None:
+                return "—"
+        return format_euros(value)
+
+    column.__name__ = f"{attribute}_euros"
+    return column
+
+
+def year_filter(field_path: str, title=None):
+    """A list filter "Année" offering the years present in `field_path` (date or datetime,
+    years taken in the current time zone, Europe/Paris), most recent first."""
+
+    class YearFilter(admin.SimpleListFilter):
+        parameter_name = f"{field_path}_year"
+
+        def lookups(self, request, model_admin):
+            years = (
+                model_admin.model._default_manager.annotate(_year=ExtractYear(field_path))
+                .filter(_year__isnull=False)
+                .values_list("_year", flat=True)
+                .distinct()
+                .order_by("-_year")
+            )
+            return [(str(year), str(year)) for year in years]
+
+        def queryset(self, request, queryset):
+            if self.value():
+                return queryset.filter(**{f"{field_path}__year": self.value()})
+            return queryset
+
+    YearFilter.title = title or _("année")
+    YearFilter.__name__ = f"YearFilter_{field_path}"
+    return YearFilter
+
+
+class KnownChoicesAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete select that renders its current value from a label it was given
+    instead of querying for it (Django queries once per inline row)."""
+
+    known_choices: dict[str, str] | None = None
+
+    def optgroups(self, name, value, attr=None):
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if self.known_choices is None or not selected <= self.known_choices.keys():
+            return super().optgroups(name, value, attr)
+        default = (None, [], 0)
+        if not self.is_required:
+            default[1].append(self.create_option(name, "", "", False, 0))
+        for option_value in sorted(selected):
+            default[1].append(
+                self.create_option(
+                    name, option_value, self.known_choices[option_value], selected,
+                    len(default[1]),
+                )
+            )
+        return [default]
+
+
+class BoundedInlineFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.pk is None:
+            return form
+        # Each row's title is its __str__, which often names the parent: give it the parent
+        # already loaded rather than one query per row.
+        self.fk.set_cached_value(form.instance, self.instance)
+        for name, field in form.fields.items():
+            widget = getattr(field.widget, "widget", field.widget)
+            if isinstance(widget, KnownChoicesAutocompleteSelect):
+                # Loaded by the inline's select_related: no query.
+                related = getattr(form.instance, name, None)
+                if related is not None:
+                    widget.known_choices = {str(related.pk): field.label_from_instance(related)}
+        return form
+
+
+class BoundedInlineMixin:
+    """An inline whose number of queries does not grow with its rows.
+
+    Django renders every inline row on its own: its title (`__str__`, often naming the
+    parent) loads the parent again, an autocomplete select queries its current value, a
+    plain select queries all its choices. Here rows reuse the parent already loaded, the
+    inline's queryset joins the autocomplete targets and the rows' widgets reuse those
+    objects, and plain selects compute their choices once per request.
+    """
+
+    formset = BoundedInlineFormSet
+
+    def _foreign_keys(self):
+        return [f for f in self.model._meta.get_fields() if isinstance(f, ForeignKey)]
+
+    def get_queryset(self, request):
+        autocomplete = set(self.get_autocomplete_fields(request))
+        related = [f.name for f in self._foreign_keys() if f.name in autocomplete]
+        queryset = super().get_queryset(request)
+        return queryset.select_related(*related) if related else queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = KnownChoicesAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and db_field.name not in self.raw_id_fields:
+            cache = request.__dict__.setdefault("_clara_inline_choices", {})
+            key = (self.model._meta.label, db_field.name)
+            if key not in cache:
+                limit = db_field.get_limit_choices_to()
+                if limit:
+                    formfield.queryset = formfield.queryset.complex_filter(limit)
+                cache[key] = list(formfield.choices)
+            formfield.choices = cache[key]
+        return formfield

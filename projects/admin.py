@@ -1,0 +1,122 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from clara.admin_base import (
+    BoundedInlineMixin,
+    SpreadsheetImportExportMixin,
+    euros_column,
+    year_filter,
+)
+from clara.keyfigures_admin import KeyFigureFilter
+from projects.models import (
+    FollowUpReport,
+    FundedProject,
+    Outcome,
+    ProjectYearStatus,
+    SupportAction,
+)
+from projects.resources import FundedProjectResource
+
+
+class ProjectYearStatusInline(BoundedInlineMixin, admin.TabularInline):
+    model = ProjectYearStatus
+    extra = 0
+    fields = ("year", "status", "note")
+
+
+class FollowUpReportInline(BoundedInlineMixin, admin.StackedInline):
+    model = FollowUpReport
+    extra = 0
+    fields = ("year", "submitted_on", "summary")
+
+
+class OutcomeInline(BoundedInlineMixin, admin.TabularInline):
+    model = Outcome
+    extra = 0
+    fields = ("kind", "title", "date", "identifier", "jobs", "amount")
+
+
+@admin.register(FundedProject)
+class FundedProjectAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    resource_classes = [FundedProjectResource]
+    list_display = (
+        "name", "reference", "programme", "site", "award_euros", "start_date", "end_date",
+    )
+    list_filter = (
+        "award__application__call__programme", "site", year_filter("award__decided_at"),
+        "year_statuses__status",
+    )
+    list_select_related = ("award__application__call__programme", "site")
+    search_fields = ("name", "award__application__reference", "award__application__title")
+    autocomplete_fields = ("award",)
+    inlines = [ProjectYearStatusInline, FollowUpReportInline, OutcomeInline]
+    award_euros = euros_column("award__amount", _("financement"))
+
+    @admin.display(description=_("référence"), ordering="award__application__reference")
+    def reference(self, obj):
+        return obj.award.application.reference
+
+    @admin.display(
+        description=_("programme"), ordering="award__application__call__programme__name"
+    )
+    def programme(self, obj):
+        return obj.award.application.call.programme
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "award":
+            # Award.__str__ names the application.
+            kwargs["queryset"] = db_field.related_model.objects.select_related("application")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ProjectYearStatus)
+class ProjectYearStatusAdmin(SimpleHistoryAdmin):
+    list_display = ("project", "year", "status", "note")
+    list_filter = (
+        "year", "status", "project__award__application__call__programme", KeyFigureFilter,
+    )
+    list_select_related = ("project",)
+    search_fields = ("project__name", "project__award__application__reference")
+    autocomplete_fields = ("project",)
+
+    def get_queryset(self, request):
+        # __str__ follows a foreign key, also in autocomplete results. The changelist
+        # ignores list_select_related once the queryset selects related rows: pass it.
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+@admin.register(FollowUpReport)
+class FollowUpReportAdmin(admin.ModelAdmin):
+    list_display = ("project", "year", "submitted_on")
+    list_filter = ("year",)
+    list_select_related = ("project",)
+    search_fields = ("project__name", "summary")
+    date_hierarchy = "submitted_on"
+    autocomplete_fields = ("project",)
+
+    def get_queryset(self, request):
+        # __str__ follows a foreign key, also in autocomplete results. The changelist
+        # ignores list_select_related once the queryset selects related rows: pass it.
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "project", "date", "identifier", "jobs", "amount_euros")
+    list_filter = ("kind", year_filter("date"), "project__award__application__call__programme")
+    list_select_related = ("project",)
+    search_fields = ("title", "identifier", "project__name")
+    date_hierarchy = "date"
+    autocomplete_fields = ("project",)
+    amount_euros = euros_column("amount", _("montant"))
+
+
+@admin.register(SupportAction)
+class SupportActionAdmin(admin.ModelAdmin):
+    list_display = ("date", "subject", "kind", "team", "organisation", "project", "staff_member")
+    list_filter = ("kind", year_filter("date"), "team__site", KeyFigureFilter)
+    list_select_related = ("team", "organisation", "project", "staff_member")
+    search_fields = ("subject", "team__name", "organisation__name", "project__name", "notes")
+    date_hierarchy = "date"
+    autocomplete_fields = ("team", "organisation", "project", "staff_member")
