@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Q, Sum
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from clara.models import Organisation, Team, TeamCensus
@@ -213,13 +214,14 @@ def _build_catalogue() -> list[Figure]:
     add = f.append
     for slug, name in SITE_NAMES.items():
         add(Figure(f"sites.{slug}.researchers", "network",
-                   _("chercheurs et doctorants en cancérologie — %(site)s") % {"site": name},
+                   format_lazy(_("chercheurs et doctorants en cancérologie — {site}"), site=name),
                    _("Somme des chercheurs et doctorants des recensements d'équipes de l'année, "
                      "pour les équipes de ce site."), "sum", _site_census(slug)))
     for slug, name in SITE_NAMES.items():
         add(Figure(f"sites.{slug}.companies", "network",
-                   _("entreprises développant des produits en cancérologie — %(site)s")
-                   % {"site": name},
+                   format_lazy(
+                       _("entreprises développant des produits en cancérologie — {site}"),
+                       site=name),
                    _("Entreprises du site développant des produits en cancérologie, actives "
                      "pendant l'année."), "count", _site_companies(slug)))
     add(Figure("network.teams", "year", _("équipes académiques et cliniques"),
@@ -336,7 +338,7 @@ def _build_catalogue() -> list[Figure]:
                _programme_applications(P.ONCOSTARTER)))
     for code, label in Track.Code.choices:
         add(Figure(f"oncostarter.selected.{code}", "oncostarter",
-                   _("projets lauréats Oncostarter %(track)s") % {"track": label},
+                   format_lazy(_("projets lauréats Oncostarter {track}"), track=label),
                    _("Demandes retenues à l'appel de cette clef d'entrée."), "count",
                    _programme_applications(P.ONCOSTARTER, track=code, selected=True)))
     add(Figure("oncostarter.amount_eur", "oncostarter", _("alloués aux projets"),
