@@ -1,0 +1,77 @@
+"""Staff in the admin, in a real browser: pages work under the Content-Security-Policy."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.factories import (
+    ApplicationFactory,
+    AwardFactory,
+    ContributionFactory,
+    OrganisationFactory,
+    SuperUserFactory,
+    TeamCensusFactory,
+)
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason='Playwright is not installed: pip install -e ".[dev,e2e]"'
+)
+expect = sync_api.expect
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def staff_page(page, live_server, transactional_db):
+    client = Client()
+    client.force_login(SuperUserFactory())
+    page.context.add_cookies([{
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }])
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.csp_violations = violations
+    return page
+
+
+def test_admin_e2e_pages_work_under_csp(staff_page, artifacts_dir):
+    page = staff_page
+    award = AwardFactory()
+    ContributionFactory(award=award, amount=award.amount)
+    ApplicationFactory.create_batch(2)
+    TeamCensusFactory()
+
+    page.goto("/admin/")
+    expect(page.get_by_role("link", name=re.compile("Chiffres clefs"))).to_be_visible()
+    page.screenshot(path=artifacts_dir / "admin-index.png", full_page=True)
+
+    page.goto("/admin/programmes/application/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(3)
+    page.goto(f"/admin/funding/award/{award.pk}/change/")
+    expect(page.locator("#contributions-group")).to_be_visible()
+    page.screenshot(path=artifacts_dir / "admin-award.png", full_page=True)
+    page.goto("/admin/clara/team/add/")
+    page.locator(".select2-selection").first.click()  # autocomplete widget opens
+    expect(page.locator(".select2-search__field")).to_be_visible()
+
+    assert page.csp_violations == []
+
+
+def test_admin_e2e_export_select_all(staff_page, artifacts_dir):
+    page = staff_page
+    OrganisationFactory.create_batch(2)
+    page.goto("/admin/clara/organisation/export/")
+    boxes = page.locator('.selectable-field-export-row input[type="checkbox"]')
+    expect(boxes.first).to_be_checked()
+
+    page.locator("#select-all-toggle").uncheck()
+
+    for index in range(boxes.count()):
+        expect(boxes.nth(index)).not_to_be_checked()
+    page.screenshot(path=artifacts_dir / "admin-export.png", full_page=True)
+    assert page.csp_violations == []
