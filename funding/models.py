@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clara.formatting import format_euros
 from clara.models import Organisation
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -89,7 +90,7 @@ class Award(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.application.reference} — {self.amount} €"
+        return f"{self.application.reference} — {format_euros(self.amount)}"
 
     def clean(self) -> None:
         from programmes.models import Application
@@ -127,7 +128,7 @@ class Contribution(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.funder}: {self.amount} €"
+        return f"{self.funder} : {format_euros(self.amount)}"
 
 
 class CompanyInvestment(models.Model):
@@ -161,4 +162,4 @@ class CompanyInvestment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.company}: {self.planned_amount} €"
+        return f"{self.company} : {format_euros(self.planned_amount)}"

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Avg, Count
 from django.utils.html import format_html
@@ -154,8 +155,33 @@ class ReviewInline(BoundedInlineMixin, admin.TabularInline):
     show_change_link = True
 
 
+class ApplicationAdminForm(forms.ModelForm):
+    """Staff may move an application only along Application.ALLOWED_TRANSITIONS."""
+
+    class Meta:
+        model = Application
+        # The admin builds the form from its fieldsets; these are the fields checked here.
+        fields = ("status", "submitted_at")
+
+    def clean_status(self):
+        new = self.cleaned_data["status"]
+        # The instance still holds the stored status: the form updates it after cleaning.
+        old = self.instance.status if self.instance.pk else None
+        if old and new != old and not self.instance.can_move_to(new):
+            raise forms.ValidationError(
+                _("Passage impossible de « %(old)s » à « %(new)s »."),
+                code="invalid_transition",
+                params={
+                    "old": Application.Status(old).label,
+                    "new": Application.Status(new).label,
+                },
+            )
+        return new
+
+
 @admin.register(Application)
 class ApplicationAdmin(SpreadsheetImportExportMixin, SimpleHistoryAdmin):
+    form = ApplicationAdminForm
     resource_classes = [ApplicationResource]
     list_display = (
         "reference_code", "short_title", "call", "programme", "principal_investigator",
