@@ -132,6 +132,14 @@ def json_number(value: int | Decimal) -> int | float:
     return value
 
 
+def _admin_link(record) -> dict:
+    opts = record._meta
+    return {
+        "label": str(record),
+        "url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk]),
+    }
+
+
 def dashboard(request: HttpRequest, year: int | None = None) -> HttpResponse:
     """Staff dashboard inside the admin: the figures, links to the records, and warnings."""
     year = year or last_complete_year()
@@ -143,6 +151,9 @@ def dashboard(request: HttpRequest, year: int | None = None) -> HttpResponse:
         "year": year,
         "sections": sections,
         "years": _year_choices(year),
-        "warnings": selectors.consistency_warnings(year),
+        "warnings": [
+            {"message": warning.message, "records": [_admin_link(r) for r in warning.records]}
+            for warning in selectors.consistency_warnings(year)
+        ],
     }
     return render(request, "admin/keyfigures/dashboard.html", context)

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clara.validators import (
     validate_orcid,
@@ -43,7 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("adresse e-mail"), unique=True)
     first_name = models.CharField(_("prénom"), max_length=150, blank=True)
-    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    last_name = models.CharField(pgettext_lazy("family name", "nom"), max_length=150, blank=True)
     is_staff = models.BooleanField(
         _("équipe CLARA"),
         default=False,
@@ -275,7 +276,7 @@ class Person(models.Model):
         OTHER = "other", _("Autre")
 
     first_name = models.CharField(_("prénom"), max_length=150)
-    last_name = models.CharField(_("nom"), max_length=150)
+    last_name = models.CharField(pgettext_lazy("family name", "nom"), max_length=150)
     kind = models.CharField(_("profil"), max_length=32, choices=Kind.choices)
     email = models.EmailField(_("adresse e-mail"), blank=True)
     orcid = models.CharField(

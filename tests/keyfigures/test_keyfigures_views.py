@@ -176,14 +176,14 @@ def test_keyfigures_dashboard_requires_staff(client):
 def test_keyfigures_dashboard_shows_figures_and_warnings(client, lyon):
     forum = EventFactory(kind=Event.Kind.FORUM, start_date=dt.date(2025, 11, 13),
                          end_date=dt.date(2025, 11, 14))
-    EventFactory(kind=Event.Kind.WORKSHOP, start_date=dt.date(2025, 11, 14), parent=None,
-                 title="Atelier isolé")
+    stray = EventFactory(kind=Event.Kind.WORKSHOP, start_date=dt.date(2025, 11, 14),
+                         parent=None, title="Atelier isolé")
     EventFactory(kind=Event.Kind.WORKSHOP, start_date=dt.date(2025, 11, 13), parent=forum)
     client.force_login(StaffUserFactory(is_superuser=True))
     response = client.get("/admin/chiffres-clefs/2025/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Atelier isolé" in html
+    assert f'<a href="/admin/events/event/{stray.pk}/change/">Atelier isolé</a>' in html
     assert "le Forum compte 1 ateliers, l&#x27;année 2" in html
     assert "forum.workshops" in html
 
