@@ -156,6 +156,9 @@ class Call(models.Model):
                 condition=Q(closes_at__gt=F("opens_at")), name="call_closes_after_opening"
             ),
             models.CheckConstraint(condition=Q(budget__gte=0), name="call_budget_positive"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="call_year_range"
+            ),
             models.UniqueConstraint(
                 fields=["programme", "track", "year"], name="call_unique_programme_track_year"
             ),

@@ -75,6 +75,9 @@ class ProjectYearStatus(models.Model):
         ordering = ["project", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["project", "year"], name="project_status_unique_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="project_status_year_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,6 +98,9 @@ class FollowUpReport(models.Model):
         ordering = ["project", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["project", "year"], name="report_unique_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="report_year_range"
+            ),
         ]
 
     def __str__(self) -> str:
