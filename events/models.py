@@ -4,6 +4,7 @@ working groups, and international actions."""
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from clara.models import Organisation, Person, Site
@@ -184,7 +185,7 @@ class Prize(models.Model):
 
     class Meta:
         verbose_name = _("prix")
-        verbose_name_plural = _("prix")
+        verbose_name_plural = pgettext_lazy("plural", "prix")
         ordering = ["event", "kind", "label"]
         constraints = [
             # A poster prize rewards a poster, a start-up trophy a company: never the other.

@@ -20,6 +20,14 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sdi]|\{\w*\}")
 KEYWORD = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(\".*\")$")
 
 
+@pytest.fixture(autouse=True)
+def _restore_language():
+    """LocaleMiddleware activates the request's language in the test thread and leaves it
+    active: give the following tests back the language they had."""
+    with translation.override(translation.get_language()):
+        yield
+
+
 def parse_po(path: Path) -> list[dict]:
     """The entries of a .po file: {"flags", "msgctxt", "msgid", "msgid_plural", "msgstr",
     "msgstr[0]", ...}, with strings unescaped and continuation lines joined. Obsolete
