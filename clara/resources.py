@@ -77,7 +77,10 @@ class _FrenchNumberMixin:
         if isinstance(value, str):
             value = value.translate(_SPACES)
         try:
-            return super().clean(value, row, **kwargs)
+            # The cells are read as French numbers whatever the language of the admin user
+            # ("14350.50" reads the same in both).
+            with translation.override("fr"):
+                return super().clean(value, row, **kwargs)
         except (InvalidOperation, ValueError):
             raise ValueError(
                 gettext("« %(value)s » n'est pas un nombre.") % {"value": value}

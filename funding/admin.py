@@ -11,6 +11,7 @@ from clara.admin_base import (
     euros_column,
     year_filter,
 )
+from clara.admin_conflicts import EditConflictAdminMixin
 from clara.keyfigures_admin import KeyFigureFilter
 from funding.models import Award, CompanyInvestment, Contribution, Funder
 from funding.resources import AwardResource, ContributionResource
@@ -57,7 +58,7 @@ class SplitFilter(admin.SimpleListFilter):
 
 
 @admin.register(Award)
-class AwardAdmin(SpreadsheetImportExportMixin, SimpleHistoryAdmin):
+class AwardAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [AwardResource]
     list_display = (
         "reference", "project_title", "programme", "amount_euros",
@@ -102,7 +103,7 @@ class AwardAdmin(SpreadsheetImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Contribution)
-class ContributionAdmin(SpreadsheetImportExportMixin, SimpleHistoryAdmin):
+class ContributionAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [ContributionResource]
     list_display = ("award", "funder", "amount_euros", "programme", "decided_at")
     list_filter = (
@@ -131,7 +132,7 @@ class ContributionAdmin(SpreadsheetImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(CompanyInvestment)
-class CompanyInvestmentAdmin(SimpleHistoryAdmin):
+class CompanyInvestmentAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
     list_display = ("award", "company", "planned_euros")
     list_filter = (
         "award__application__call__programme", year_filter("award__decided_at"), KeyFigureFilter,

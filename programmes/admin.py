@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from clara.admin_base import BoundedInlineMixin, SpreadsheetImportExportMixin, euros_column
+from clara.admin_conflicts import EditConflictAdminMixin, EditConflictForm
 from clara.keyfigures_admin import KeyFigureFilter
 from programmes.models import (
     Application,
@@ -155,7 +156,7 @@ class ReviewInline(BoundedInlineMixin, admin.TabularInline):
     show_change_link = True
 
 
-class ApplicationAdminForm(forms.ModelForm):
+class ApplicationAdminForm(EditConflictForm):
     """Staff may move an application only along Application.ALLOWED_TRANSITIONS."""
 
     class Meta:
@@ -180,7 +181,7 @@ class ApplicationAdminForm(forms.ModelForm):
 
 
 @admin.register(Application)
-class ApplicationAdmin(SpreadsheetImportExportMixin, SimpleHistoryAdmin):
+class ApplicationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin):
     form = ApplicationAdminForm
     resource_classes = [ApplicationResource]
     list_display = (
@@ -299,7 +300,7 @@ class ReviewScoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(SimpleHistoryAdmin):
+class DecisionAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
     list_display = ("application", "outcome", "committee_date", "recorded_by", "recorded_at")
     list_filter = ("outcome", "application__call__programme", "application__call__year")
     list_select_related = ("application", "recorded_by")

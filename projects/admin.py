@@ -8,6 +8,7 @@ from clara.admin_base import (
     euros_column,
     year_filter,
 )
+from clara.admin_conflicts import EditConflictAdminMixin
 from clara.keyfigures_admin import KeyFigureFilter
 from projects.models import (
     FollowUpReport,
@@ -71,7 +72,7 @@ class FundedProjectAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(ProjectYearStatus)
-class ProjectYearStatusAdmin(SimpleHistoryAdmin):
+class ProjectYearStatusAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
     list_display = ("project", "year", "status", "note")
     list_filter = (
         "year", "status", "project__award__application__call__programme", KeyFigureFilter,

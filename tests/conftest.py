@@ -17,3 +17,15 @@ def superuser_client(client, superuser):
     """A test client logged in to the admin as `superuser`."""
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English (Accept-Language) leaves English active in the test thread; every
+    test starts in the default language, French."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

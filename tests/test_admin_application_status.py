@@ -14,6 +14,7 @@ def _form(application, **changes):
     data = {key: value for key, value in model_to_dict(application).items() if value is not None}
     data["teams"] = [team.pk for team in data.get("teams", [])]
     data["partner_companies"] = [org.pk for org in data.get("partner_companies", [])]
+    data["edit_version"] = application.history.first().history_id
     data.update(changes)
     return ApplicationAdminForm(data=data, instance=application)
 

@@ -160,3 +160,13 @@ def test_decimal_cell_that_is_not_a_number_is_a_row_error():
 
     [row] = result.invalid_rows
     assert row.error_dict["amount"] == ["« beaucoup » n'est pas un nombre."]
+
+
+def test_french_amount_reads_the_same_in_the_english_admin():
+    from django.utils import translation
+
+    from clara.resources import DecimalWidget
+
+    with translation.override("en"):
+        assert DecimalWidget().clean("14 350,50 €") == Decimal("14350.50")
+        assert DecimalWidget().clean("14350.50") == Decimal("14350.50")
