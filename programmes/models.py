@@ -10,7 +10,6 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -20,14 +19,12 @@ from clara.models import Organisation, Person, Site, Team
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-class PrivateStorage(LazyObject):
-    """Attachments are stored outside any public URL; views serve them after a permission check."""
+def private_storage() -> FileSystemStorage:
+    """Attachments are stored outside any public URL; views serve them after a permission check.
 
-    def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
-
-
-private_storage = PrivateStorage()
+    A callable, so that migrations record a reference to it rather than this machine's path.
+    """
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
 
 
 class InnovationDomain(models.Model):

@@ -79,3 +79,13 @@ def test_settings_production_pass_check_deploy(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_migrations_do_not_depend_on_this_machine(tmp_path):
+    # A storage path (or anything else read from the environment) baked into a migration
+    # makes `makemigrations --check` fail on every other checkout.
+    env = _production_env(
+        tmp_path, SECRET_KEY=STRONG_SECRET_KEY, PRIVATE_MEDIA_ROOT=str(tmp_path / "elsewhere")
+    )
+    result = _run(["manage.py", "makemigrations", "--check", "--dry-run"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
