@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Avg, Count, F, Q, Sum
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clara.models import Organisation, Team, TeamCensus
 from events.models import (
@@ -640,6 +641,75 @@ __all__ = [
 # --- Consistency warnings for the staff dashboard ------------------------------------------
 
 
+def _record_checks(year: int) -> list[tuple]:
+    """The checks that are one queryset each: (records to look at, message)."""
+    return [
+        (
+            Award.objects.decided_in(year).with_contributions_total()
+            .exclude(contributions_total=F("amount")).select_related("application"),
+            ngettext_lazy(
+                "%(n)s financement dont les contributions des financeurs ne font pas le montant "
+                "accordé.",
+                "%(n)s financements dont les contributions des financeurs ne font pas le montant "
+                "accordé.",
+                "n",
+            ),
+        ),
+        (
+            applications_counted(year).selected().filter(award__isnull=True)
+            .select_related("call"),
+            ngettext_lazy(
+                "%(n)s demande retenue sans financement enregistré.",
+                "%(n)s demandes retenues sans financement enregistré.",
+                "n",
+            ),
+        ),
+        (
+            Award.objects.decided_in(year)
+            .exclude(application__status=Application.Status.SELECTED)
+            .select_related("application"),
+            ngettext_lazy(
+                "%(n)s financement sur une demande qui n'est pas au statut « retenue ».",
+                "%(n)s financements sur des demandes qui ne sont pas au statut « retenue ».",
+                "n",
+            ),
+        ),
+        (
+            Team.objects.filter(
+                applications__award__project__year_statuses__year=year,
+                applications__award__project__year_statuses__status=(
+                    ProjectYearStatus.Status.ONGOING
+                ),
+            ).exclude(censuses__year=year).distinct(),
+            ngettext_lazy(
+                "%(n)s équipe portant un projet financé en cours n'a pas de recensement pour "
+                "l'année.",
+                "%(n)s équipes portant un projet financé en cours n'ont pas de recensement pour "
+                "l'année.",
+                "n",
+            ),
+        ),
+        (
+            _supported_events(year).filter(award__isnull=True),
+            ngettext_lazy(
+                "%(n)s manifestation soutenue sans subvention enregistrée.",
+                "%(n)s manifestations soutenues sans subvention enregistrée.",
+                "n",
+            ),
+        ),
+        (
+            international_actions(year).filter(
+                kind=InternationalAction.Kind.MOBILITY, award__isnull=True
+            ),
+            ngettext_lazy(
+                "%(n)s mobilité sans financement enregistré.",
+                "%(n)s mobilités sans financement enregistré.",
+                "n",
+            ),
+        ),
+    ]
+
+
 @dataclass
 class ConsistencyWarning:
     """Something the records make contradictory or suspicious, with the records concerned."""
@@ -666,78 +736,21 @@ def consistency_warnings(year: int) -> list[ConsistencyWarning]:
         )
         if stray:
             warnings.append(ConsistencyWarning(
-                _("%(n)s atelier(s) participatif(s) se tiennent pendant le %(forum)s sans y "
-                  "être rattachés : le Forum compte %(linked)s ateliers, l'année %(all)s.")
+                ngettext_lazy(
+                    "%(n)s atelier participatif se tient pendant le %(forum)s sans y être "
+                    "rattaché : le Forum compte %(linked)s ateliers, l'année %(all)s.",
+                    "%(n)s ateliers participatifs se tiennent pendant le %(forum)s sans y être "
+                    "rattachés : le Forum compte %(linked)s ateliers, l'année %(all)s.",
+                    "n",
+                )
                 % {"n": len(stray), "forum": forum.title,
                    "linked": forum.sessions.filter(kind=Event.Kind.WORKSHOP).count(),
                    "all": events_in(year).filter(kind=Event.Kind.WORKSHOP).count()},
                 stray,
             ))
 
-    unbalanced = list(
-        Award.objects.decided_in(year).with_contributions_total()
-        .exclude(contributions_total=F("amount")).select_related("application")
-    )
-    if unbalanced:
-        warnings.append(ConsistencyWarning(
-            _("%(n)s financement(s) dont les contributions des financeurs ne font pas le "
-              "montant accordé.") % {"n": len(unbalanced)},
-            unbalanced,
-        ))
-
-    selected_without_award = list(
-        applications_counted(year).selected().filter(award__isnull=True).select_related("call")
-    )
-    if selected_without_award:
-        warnings.append(ConsistencyWarning(
-            _("%(n)s demande(s) retenue(s) sans financement enregistré.")
-            % {"n": len(selected_without_award)},
-            selected_without_award,
-        ))
-
-    award_not_selected = list(
-        Award.objects.decided_in(year)
-        .exclude(application__status=Application.Status.SELECTED)
-        .select_related("application")
-    )
-    if award_not_selected:
-        warnings.append(ConsistencyWarning(
-            _("%(n)s financement(s) sur une demande qui n'est pas au statut « retenue ».")
-            % {"n": len(award_not_selected)},
-            award_not_selected,
-        ))
-
-
-    teams_without_census = list(
-        Team.objects.filter(
-            applications__award__project__year_statuses__year=year,
-            applications__award__project__year_statuses__status=ProjectYearStatus.Status.ONGOING,
-        ).exclude(censuses__year=year).distinct()
-    )
-    if teams_without_census:
-        warnings.append(ConsistencyWarning(
-            _("%(n)s équipe(s) portant un projet financé en cours n'ont pas de recensement "
-              "pour l'année.") % {"n": len(teams_without_census)},
-            teams_without_census,
-        ))
-
-    supported_without_subsidy = list(_supported_events(year).filter(award__isnull=True))
-    if supported_without_subsidy:
-        warnings.append(ConsistencyWarning(
-            _("%(n)s manifestation(s) soutenue(s) sans subvention enregistrée.")
-            % {"n": len(supported_without_subsidy)},
-            supported_without_subsidy,
-        ))
-
-    mobilities_without_award = list(
-        international_actions(year).filter(
-            kind=InternationalAction.Kind.MOBILITY, award__isnull=True
-        )
-    )
-    if mobilities_without_award:
-        warnings.append(ConsistencyWarning(
-            _("%(n)s mobilité(s) sans financement enregistré.")
-            % {"n": len(mobilities_without_award)},
-            mobilities_without_award,
-        ))
+    for records, message in _record_checks(year):
+        found = list(records)
+        if found:
+            warnings.append(ConsistencyWarning(message % {"n": len(found)}, found))
     return warnings

@@ -77,3 +77,22 @@ def serious_accessibility_violations():
         ]
 
     return run
+
+
+@pytest.fixture
+def log_in(page, live_server):
+    """A function that signs `user` in for this browser page (session cookie of a test
+    client), so that tests do not go through the login form each time."""
+    from django.conf import settings
+    from django.test import Client
+
+    def sign_in(user) -> None:
+        client = Client()
+        client.force_login(user)
+        page.context.add_cookies([{
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url,
+        }])
+
+    return sign_in

@@ -3,8 +3,6 @@
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from tests.factories import (
     ApplicationFactory,
@@ -24,14 +22,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def staff_page(page, live_server, transactional_db):
-    client = Client()
-    client.force_login(SuperUserFactory())
-    page.context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])
+def staff_page(page, log_in, transactional_db):
+    log_in(SuperUserFactory())
     violations: list[str] = []
     page.on("console", lambda message: violations.append(message.text)
             if "Content Security Policy" in message.text else None)

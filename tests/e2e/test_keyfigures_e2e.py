@@ -1,8 +1,6 @@
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from events.models import Event
 from tests.factories import (
@@ -30,16 +28,6 @@ def network(transactional_db):
     return lyon
 
 
-def _log_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])
-
-
 def test_keyfigures_e2e_figure_leads_to_its_records(
     page, network, serious_accessibility_violations, artifacts_dir
 ):
@@ -62,14 +50,14 @@ def test_keyfigures_e2e_figure_leads_to_its_records(
 
 
 def test_keyfigures_e2e_staff_dashboard_and_admin_drilldown(
-    page, live_server, network, artifacts_dir
+    page, log_in, network, artifacts_dir
 ):
     forum = EventFactory(kind=Event.Kind.FORUM, start_date="2025-11-13", end_date="2025-11-14")
     EventFactory(kind=Event.Kind.WORKSHOP, start_date="2025-11-14", end_date="2025-11-14",
                  title="Atelier hors Forum")
     EventFactory(kind=Event.Kind.WORKSHOP, start_date="2025-11-13", end_date="2025-11-13",
                  parent=forum)
-    _log_in(page, live_server, SuperUserFactory())
+    log_in(SuperUserFactory())
 
     page.goto("/admin/chiffres-clefs/2025/")
     expect(page.get_by_text("Atelier hors Forum")).to_be_visible()

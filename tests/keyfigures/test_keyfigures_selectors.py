@@ -357,3 +357,31 @@ def test_figure_records_match_figure_on_scenario(key, lyon, oncostarter):
             assert records.values(figure.distinct_on).distinct().count() == value
         else:
             assert records.count() == value
+
+
+def test_consistency_warnings_name_the_records(oncostarter, lyon):
+    award = _oncostarter_award(oncostarter["blanc"], paris(2025, 6, 1, 12), "40000")
+    ContributionFactory(award=award, amount=Decimal("30000"))
+    lonely = ApplicationFactory(call=oncostarter["interface"], status=Application.Status.SELECTED)
+    event = EventFactory(kind=Event.Kind.SCIENTIFIC_EVENT, role=Event.Role.SUPPORTED,
+                         start_date=dt.date(2025, 5, 5), end_date=dt.date(2025, 5, 5))
+    mobility = InternationalActionFactory(kind=InternationalAction.Kind.MOBILITY,
+                                          start_date=dt.date(2025, 6, 1))
+    team = TeamFactory(site=lyon)
+    award.application.teams.add(team)
+    ProjectYearStatusFactory(project=FundedProjectFactory(award=award), year=2025)
+
+    warnings = {str(w.message): w.records for w in consistency_warnings(2025)}
+
+    assert warnings == {
+        "1 financement dont les contributions des financeurs ne font pas le montant accordé.":
+            [award],
+        "1 demande retenue sans financement enregistré.": [lonely],
+        "1 équipe portant un projet financé en cours n'a pas de recensement pour l'année.":
+            [team],
+        "1 manifestation soutenue sans subvention enregistrée.": [event],
+        "1 mobilité sans financement enregistré.": [mobility],
+    }
+    TeamCensusFactory(team=team, year=2025)
+    ContributionFactory(award=award, amount=Decimal("10000"))
+    assert len(consistency_warnings(2025)) == 3
