@@ -135,7 +135,8 @@ def test_keyfigures_records_query_count_is_bounded(client, lyon):
     _teams(lyon, 6)
     with CaptureQueriesContext(connection) as many:
         client.get("/chiffres-clefs/2025/network.teams/")
-    assert len(few.captured_queries) == len(many.captured_queries)
+    # The year's figures (19) and the records with their team, organisation and site (1).
+    assert len(few.captured_queries) == len(many.captured_queries) == 20
 
 
 def test_keyfigures_records_unknown_key_is_404(client):
@@ -214,3 +215,18 @@ def test_keyfigures_dashboard_linked_from_admin_index(client):
     client.force_login(StaffUserFactory(is_superuser=True))
     html = client.get("/admin/").content.decode()
     assert 'href="/admin/chiffres-clefs/"' in html
+
+
+def test_keyfigures_dashboard_query_count_is_bounded(client, lyon):
+    client.force_login(StaffUserFactory(is_superuser=True))
+    _teams(lyon, 1)
+    _research_award("1000")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/admin/chiffres-clefs/2025/").status_code == 200
+    _teams(lyon, 5)
+    for _ in range(4):
+        _research_award("2000")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/admin/chiffres-clefs/2025/").status_code == 200
+    # Session and user (2), the figures of two years (38), the years (3), the checks (7).
+    assert len(few.captured_queries) == len(many.captured_queries) == 50
