@@ -54,3 +54,9 @@ def test_home_shows_admin_link_only_to_staff(client, django_user_model):
     client.force_login(staff)
 
     assert 'href="/admin/"' in client.get("/").content.decode()
+
+
+def test_favicon_is_served_from_static(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"
