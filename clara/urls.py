@@ -1,10 +1,8 @@
 """Root URL configuration (ROOT_URLCONF)."""
 
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 from clara import keyfigures_views, views
 
@@ -27,7 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("chiffres-clefs/", include("clara.keyfigures_urls")),
     path("", views.home, name="home"),
 ]
