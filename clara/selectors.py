@@ -1,7 +1,7 @@
 """The yearly key figures of the activity report, computed from the records.
 
 `key_figures_for_year(year)` returns every figure of one year in a fixed number of grouped
-queries (about fifteen, whatever the size of the data), stitched together in Python.
+queries (twenty, whatever the size of the data), stitched together in Python.
 `figure_records(key, year)` returns the queryset of the records behind one figure: the
 drill-down lists and the admin filter use it, and the tests check that it agrees with the
 figure. Both are built on the same base querysets below, so a definition lives in one place.
@@ -35,7 +35,7 @@ from events.models import (
     WorkingGroup,
 )
 from funding.models import Award, CompanyInvestment, Contribution, Funder
-from programmes.models import Application, Call, InnovationDomain, Programme, Track
+from programmes.models import Application, Call, Decision, InnovationDomain, Programme, Track
 from projects.models import ProjectYearStatus, SupportAction
 
 P = Programme.Kind
@@ -342,6 +342,13 @@ def _build_catalogue() -> list[Figure]:
                    format_lazy(_("projets lauréats Oncostarter {track}"), track=label),
                    _("Demandes retenues à l'appel de cette clef d'entrée."), "count",
                    _programme_applications(P.ONCOSTARTER, track=code, selected=True)))
+    add(Figure("oncostarter.auditions", "oncostarter", _("auditions"),
+               _("Demandes Oncostarter convoquées en audition (par exemple avec le groupe "
+                 "ECLAIR), aux appels clos dans l'année."), "count", _oncostarter_auditions))
+    add(Figure("oncostarter.info_sessions", "oncostarter", _("sessions d'information dédiées"),
+               _("Sessions d'information de l'année présentant un appel Oncostarter."), "count",
+               lambda year: events_in(year).filter(kind=Event.Kind.INFO_SESSION,
+                                                   call__programme__kind=P.ONCOSTARTER)))
     add(Figure("oncostarter.amount_eur", "oncostarter", _("alloués aux projets"),
                _("Contributions des financeurs aux financements Oncostarter décidés dans "
                  "l'année."), "eur", _programme_contributions(P.ONCOSTARTER)))
@@ -393,6 +400,12 @@ def _build_catalogue() -> list[Figure]:
     add(Figure("international.delegations", "international", _("délégations"),
                _("Délégations de l'année."), "count", _intl(M.DELEGATION)))
     return f
+
+
+def _oncostarter_auditions(year: int):
+    return applications_counted(year).filter(
+        call__programme__kind=P.ONCOSTARTER, decisions__outcome=Decision.Outcome.AUDITION
+    ).distinct()
 
 
 def _posters(year: int, event_kind: str, poster_kind: str):
@@ -485,6 +498,7 @@ def key_figures_for_year(year: int) -> dict[str, int | Decimal]:
             if short == "oncostarter" and row["call__track__code"]:
                 out[f"oncostarter.selected.{row['call__track__code']}"] += row["n"]
     out["calls.applications"] = applications
+    out["oncostarter.auditions"] = _oncostarter_auditions(year).count()
     out["domains.count"] = (
         applications_counted(year).filter(domain__isnull=False)
         .values("domain").distinct().count()
@@ -531,7 +545,7 @@ def key_figures_for_year(year: int) -> dict[str, int | Decimal]:
 
     # 10. Events of the year, grouped by what decides where they count.
     for row in events_in(year).values(
-        "kind", "role", "is_international", "parent__kind"
+        "kind", "role", "is_international", "parent__kind", "call__programme__kind"
     ).annotate(n=Count("id"), participants=Sum("participants"), subsidies=Sum("award__amount")):
         n, participants = row["n"], row["participants"] or 0
         kind, top = row["kind"], row["parent__kind"] is None
@@ -541,6 +555,8 @@ def key_figures_for_year(year: int) -> dict[str, int | Decimal]:
             out["events.participants"] += participants
         if kind == Event.Kind.INFO_SESSION:
             out["info_sessions.count"] += n
+            if row["call__programme__kind"] == P.ONCOSTARTER:
+                out["oncostarter.info_sessions"] += n
         elif kind == Event.Kind.FORUM:
             out["forum.participants"] += participants
         elif kind == Event.Kind.PUBLIC_EVENING:

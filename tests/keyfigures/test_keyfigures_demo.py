@@ -66,6 +66,8 @@ REPORT_2025 = {
     "oncostarter.selected.thematise": 2,
     "oncostarter.amount_eur": Decimal("275000"),
     "oncostarter.ligue_committees": 10,
+    "oncostarter.auditions": 2,  # "2 auditions ... avec le groupe ECLAIR"
+    "oncostarter.info_sessions": 1,  # "1 Informative dédiée à OncoStarter Thématisé"
     "poc.ongoing": 12,
     "poc.selected": 3,
     "poc.public_eur": Decimal("751000"),
@@ -182,8 +184,8 @@ def test_demo_drilldown_list_has_as_many_rows_as_the_figure(demo, key):
 
 
 def test_demo_query_count_same_as_small_data(demo):
-    # test_keyfigures_selectors measures 19 with 1 and with 10 records of each family.
-    assert demo["queries"] == 19
+    # test_keyfigures_selectors measures 20 with 1 and with 10 records of each family.
+    assert demo["queries"] == 20
 
 
 def test_demo_years_differ(demo):

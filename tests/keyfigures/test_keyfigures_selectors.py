@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from clara.selectors import FIGURES, consistency_warnings, figure_records, key_figures_for_year
 from events.models import Event, InternationalAction, Poster, Prize
 from funding.models import Funder
-from programmes.models import Application, Programme, Track
+from programmes.models import Application, Decision, Programme, Track
 from projects.models import ProjectYearStatus
 from tests.factories import (
     ApplicationFactory,
@@ -19,6 +19,7 @@ from tests.factories import (
     CompanyFactory,
     CompanyInvestmentFactory,
     ContributionFactory,
+    DecisionFactory,
     EventFactory,
     EventSpeakerFactory,
     FundedProjectFactory,
@@ -342,8 +343,8 @@ def test_key_figures_query_count_does_not_grow_with_records(lyon, oncostarter):
     with CaptureQueriesContext(connection) as many:
         figures = key_figures_for_year(2025)
     assert figures["network.teams"] == 11
-    assert len(few.captured_queries) == 19
-    assert len(many.captured_queries) == 19
+    assert len(few.captured_queries) == 20
+    assert len(many.captured_queries) == 20
 
 
 @pytest.mark.parametrize("key", sorted(FIGURES))
@@ -385,3 +386,22 @@ def test_consistency_warnings_name_the_records(oncostarter, lyon):
     TeamCensusFactory(team=team, year=2025)
     ContributionFactory(award=award, amount=Decimal("10000"))
     assert len(consistency_warnings(2025)) == 3
+
+
+def test_key_figures_auditions_and_dedicated_info_sessions(oncostarter):
+    application = ApplicationFactory(call=oncostarter["thematise"],
+                                     status=Application.Status.AUDITION)
+    before = key_figures_for_year(2025)
+    DecisionFactory(application=application, outcome=Decision.Outcome.AUDITION)
+    DecisionFactory(application=application, outcome=Decision.Outcome.AUDITION,
+                    committee_date=dt.date(2025, 7, 1))  # a second hearing: one application
+    EventFactory(kind=Event.Kind.INFO_SESSION, role=Event.Role.ORGANISED,
+                 call=oncostarter["thematise"], participants=40)
+    EventFactory(kind=Event.Kind.INFO_SESSION, role=Event.Role.ORGANISED, participants=30)
+    assert changes(before, key_figures_for_year(2025)) == {
+        "oncostarter.auditions": 1,
+        "oncostarter.info_sessions": 1,
+        "info_sessions.count": 2,
+        "events.count": 2,
+        "events.participants": 70,
+    }

@@ -117,7 +117,7 @@ def test_keyfigures_page_query_count_is_bounded(client, lyon):
         _research_award("2000")
     with CaptureQueriesContext(connection) as many:
         assert client.get("/chiffres-clefs/2025/").status_code == 200
-    assert len(few.captured_queries) == len(many.captured_queries) == 41
+    assert len(few.captured_queries) == len(many.captured_queries) == 43
 
 
 def test_keyfigures_records_list_has_as_many_rows_as_the_figure(client, lyon):
@@ -135,8 +135,8 @@ def test_keyfigures_records_query_count_is_bounded(client, lyon):
     _teams(lyon, 6)
     with CaptureQueriesContext(connection) as many:
         client.get("/chiffres-clefs/2025/network.teams/")
-    # The year's figures (19) and the records with their team, organisation and site (1).
-    assert len(few.captured_queries) == len(many.captured_queries) == 20
+    # The year's figures (20) and the records with their team, organisation and site (1).
+    assert len(few.captured_queries) == len(many.captured_queries) == 21
 
 
 def test_keyfigures_records_unknown_key_is_404(client):
@@ -228,5 +228,5 @@ def test_keyfigures_dashboard_query_count_is_bounded(client, lyon):
         _research_award("2000")
     with CaptureQueriesContext(connection) as many:
         assert client.get("/admin/chiffres-clefs/2025/").status_code == 200
-    # Session and user (2), the figures of two years (38), the years (3), the checks (7).
-    assert len(few.captured_queries) == len(many.captured_queries) == 50
+    # Session and user (2), the figures of two years (40), the years (3), the checks (7).
+    assert len(few.captured_queries) == len(many.captured_queries) == 52
