@@ -1,8 +1,9 @@
 """Public tables of the records behind a key figure.
 
 Each model that a figure can count has one column list here: only what may be shown to the
-public (an application that was not selected shows its reference and call, never its title or
-its people; a support action shows its date, kind and team, not its subject). Each table is
+public. An application that was not selected shows only its call (not its reference, title or
+people: that it exists is public only as a count); a support action shows its date and kind,
+not the team advised nor the subject. Each table is
 read with a fixed number of queries (`select_related` of what its columns show).
 """
 
@@ -39,10 +40,11 @@ def _date(value) -> str:
     return date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
-def _application_label(application: Application) -> str:
-    if application.status == Application.Status.SELECTED:
-        return application.acronym or application.title
-    return ""
+def _if_selected(value):
+    def cell(application: Application) -> str:
+        return value(application) if application.status == Application.Status.SELECTED else ""
+
+    return cell
 
 
 def _project_label(application: Application) -> str:
@@ -83,9 +85,9 @@ COLUMNS: dict[type, tuple[list[str], list[tuple[Any, Any]], list[int]]] = {
     Application: (
         ["call"],
         [
-            (_("Référence"), lambda r: r.reference),
             (_("Appel"), lambda r: r.call.title),
-            (_("Projet retenu"), _application_label),
+            (_("Projet retenu"), _if_selected(lambda r: r.acronym or r.title)),
+            (_("Référence"), _if_selected(lambda r: r.reference)),
         ],
         [],
     ),
@@ -131,11 +133,10 @@ COLUMNS: dict[type, tuple[list[str], list[tuple[Any, Any]], list[int]]] = {
         [],
     ),
     SupportAction: (
-        ["team"],
+        [],
         [
             (_("Date"), lambda r: _date(r.date)),
             (_("Type"), lambda r: r.get_kind_display()),
-            (_("Équipe"), lambda r: r.team.name if r.team else ""),
         ],
         [],
     ),

@@ -25,6 +25,7 @@ from tests.factories import (
     ProgrammeFactory,
     SiteFactory,
     StaffUserFactory,
+    SupportActionFactory,
     TeamCensusFactory,
     TeamFactory,
     paris,
@@ -107,17 +108,22 @@ def test_keyfigures_staff_see_admin_changelist_links(client, lyon):
     assert "/admin/clara/teamcensus/?chiffre=2025:network.teams" in html
 
 
+def _queries_with_few_and_many_rows(client, lyon, url: str) -> tuple[int, int]:
+    """Queries of GET `url` with 1 team and 1 award, then with 6 teams and 5 awards."""
+    counts = []
+    for teams, awards in ((1, 1), (5, 4)):
+        _teams(lyon, teams)
+        for _ in range(awards):
+            _research_award("1000")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries.captured_queries))
+    return counts[0], counts[1]
+
+
 def test_keyfigures_page_query_count_is_bounded(client, lyon):
-    _teams(lyon, 1)
-    _research_award("1000")
-    with CaptureQueriesContext(connection) as few:
-        assert client.get("/chiffres-clefs/2025/").status_code == 200
-    _teams(lyon, 5)
-    for _ in range(4):
-        _research_award("2000")
-    with CaptureQueriesContext(connection) as many:
-        assert client.get("/chiffres-clefs/2025/").status_code == 200
-    assert len(few.captured_queries) == len(many.captured_queries) == 43
+    # The figures of the year and of the year before (2 × 20), the years with records (3).
+    assert _queries_with_few_and_many_rows(client, lyon, "/chiffres-clefs/2025/") == (43, 43)
 
 
 def test_keyfigures_records_list_has_as_many_rows_as_the_figure(client, lyon):
@@ -129,14 +135,9 @@ def test_keyfigures_records_list_has_as_many_rows_as_the_figure(client, lyon):
 
 
 def test_keyfigures_records_query_count_is_bounded(client, lyon):
-    _teams(lyon, 1)
-    with CaptureQueriesContext(connection) as few:
-        client.get("/chiffres-clefs/2025/network.teams/")
-    _teams(lyon, 6)
-    with CaptureQueriesContext(connection) as many:
-        client.get("/chiffres-clefs/2025/network.teams/")
     # The year's figures (20) and the records with their team, organisation and site (1).
-    assert len(few.captured_queries) == len(many.captured_queries) == 21
+    url = "/chiffres-clefs/2025/network.teams/"
+    assert _queries_with_few_and_many_rows(client, lyon, url) == (21, 21)
 
 
 def test_keyfigures_records_unknown_key_is_404(client):
@@ -146,13 +147,23 @@ def test_keyfigures_records_unknown_key_is_404(client):
 def test_keyfigures_records_hide_titles_of_applications_not_selected(client):
     programme = ProgrammeFactory(kind=Programme.Kind.ONCOSTARTER)
     call = CallFactory(programme=programme, year=2025)
-    ApplicationFactory(call=call, status=Application.Status.NOT_SELECTED,
-                       title="Titre confidentiel", acronym="SECRET")
-    ApplicationFactory(call=call, status=Application.Status.SELECTED, acronym="LAUREAT")
+    hidden = ApplicationFactory(call=call, status=Application.Status.NOT_SELECTED,
+                                title="Titre confidentiel", acronym="SECRET")
+    shown = ApplicationFactory(call=call, status=Application.Status.SELECTED, acronym="LAUREAT")
     html = client.get("/chiffres-clefs/2025/calls.applications/").content.decode()
     assert _rows(html) == 2
-    assert "LAUREAT" in html
+    assert "LAUREAT" in html and shown.reference in html
     assert "SECRET" not in html and "Titre confidentiel" not in html
+    assert hidden.reference not in html
+    assert hidden.principal_investigator.last_name not in html
+
+
+def test_keyfigures_records_hide_who_was_advised(client):
+    action = SupportActionFactory(date=dt.date(2025, 3, 3), subject="Brevet en préparation")
+    html = client.get("/chiffres-clefs/2025/support.count/").content.decode()
+    assert _rows(html) == 1
+    assert "Brevet en préparation" not in html
+    assert action.team.name not in html
 
 
 def test_keyfigures_csv_download(client, lyon):
@@ -219,14 +230,6 @@ def test_keyfigures_dashboard_linked_from_admin_index(client):
 
 def test_keyfigures_dashboard_query_count_is_bounded(client, lyon):
     client.force_login(StaffUserFactory(is_superuser=True))
-    _teams(lyon, 1)
-    _research_award("1000")
-    with CaptureQueriesContext(connection) as few:
-        assert client.get("/admin/chiffres-clefs/2025/").status_code == 200
-    _teams(lyon, 5)
-    for _ in range(4):
-        _research_award("2000")
-    with CaptureQueriesContext(connection) as many:
-        assert client.get("/admin/chiffres-clefs/2025/").status_code == 200
     # Session and user (2), the figures of two years (40), the years (3), the checks (7).
-    assert len(few.captured_queries) == len(many.captured_queries) == 52
+    url = "/admin/chiffres-clefs/2025/"
+    assert _queries_with_few_and_many_rows(client, lyon, url) == (52, 52)
