@@ -85,9 +85,9 @@ COLUMNS: dict[type, tuple[list[str], list[tuple[Any, Any]], list[int]]] = {
     Application: (
         ["call"],
         [
+            (_("Référence"), _if_selected(lambda r: r.reference)),
             (_("Appel"), lambda r: r.call.title),
             (_("Projet retenu"), _if_selected(lambda r: r.acronym or r.title)),
-            (_("Référence"), _if_selected(lambda r: r.reference)),
         ],
         [],
     ),
