@@ -31,7 +31,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from clara.selectors import key_figures_for_year  # noqa: E402
+from clara.keyfigures.selectors import key_figures_for_year  # noqa: E402
 
 YEAR = 2025
 RUNS = 20

@@ -48,11 +48,15 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_countries",
-    "clara",
+    "clara.accounts",
+    "clara.network",
     "programmes",
     "funding",
     "projects",
     "events",
+    # Reads the domain apps above; none of them imports it.
+    "clara.keyfigures",
+    "clara.demo",
 ]
 
 MIDDLEWARE = [
@@ -96,7 +100,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "clara.User"
+AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from clara import keyfigures_views, views
+from clara import views
+from clara.keyfigures import views as keyfigures_views
 
 admin.site.site_header = _("CLARA — administration")
 admin.site.site_title = _("CLARA — administration")
@@ -26,6 +27,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", views.favicon),
-    path("chiffres-clefs/", include("clara.keyfigures_urls")),
+    path("chiffres-clefs/", include("clara.keyfigures.urls")),
     path("", views.home, name="home"),
 ]

@@ -2,13 +2,12 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from clara.admin_base import (
+from clara.admin_helpers import (
     BoundedInlineMixin,
     SpreadsheetImportExportMixin,
     euros_column,
     year_filter,
 )
-from clara.keyfigures_admin import KeyFigureFilter
 from events.models import (
     Event,
     EventSpeaker,
@@ -24,7 +23,6 @@ from events.resources import EventResource
 @admin.register(WorkingGroup)
 class WorkingGroupAdmin(admin.ModelAdmin):
     list_display = ("name", "acronym", "started_on", "ended_on", "member_count")
-    list_filter = (KeyFigureFilter,)
     search_fields = ("name", "acronym")
     autocomplete_fields = ("members",)
 
@@ -65,7 +63,7 @@ class EventAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         "subsidy_euros", "parent",
     )
     list_filter = (
-        "kind", "role", year_filter("start_date"), "site", "is_international", KeyFigureFilter,
+        "kind", "role", year_filter("start_date"), "site", "is_international",
     )
     list_select_related = ("site", "award", "parent")
     search_fields = ("title", "venue", "organiser__name")
@@ -84,7 +82,7 @@ class EventAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 @admin.register(EventSpeaker)
 class EventSpeakerAdmin(admin.ModelAdmin):
     list_display = ("person", "event", "topic")
-    list_filter = (year_filter("event__start_date"), "event__kind", KeyFigureFilter)
+    list_filter = (year_filter("event__start_date"), "event__kind")
     list_select_related = ("person", "event")
     search_fields = ("person__last_name", "event__title", "topic")
     autocomplete_fields = ("event", "person")
@@ -98,7 +96,7 @@ class EventSpeakerAdmin(admin.ModelAdmin):
 @admin.register(Poster)
 class PosterAdmin(admin.ModelAdmin):
     list_display = ("title", "kind", "event", "presenter")
-    list_filter = ("kind", year_filter("event__start_date"), KeyFigureFilter)
+    list_filter = ("kind", year_filter("event__start_date"))
     list_select_related = ("event", "presenter")
     search_fields = ("title", "presenter__last_name", "event__title")
     autocomplete_fields = ("event", "presenter")
@@ -107,7 +105,7 @@ class PosterAdmin(admin.ModelAdmin):
 @admin.register(Prize)
 class PrizeAdmin(admin.ModelAdmin):
     list_display = ("label", "kind", "event", "poster", "laureate", "awarded_by_clara")
-    list_filter = ("kind", "awarded_by_clara", year_filter("event__start_date"), KeyFigureFilter)
+    list_filter = ("kind", "awarded_by_clara", year_filter("event__start_date"))
     list_select_related = ("event", "poster", "laureate")
     search_fields = ("label", "event__title", "laureate__name", "poster__title")
     autocomplete_fields = ("event", "poster", "laureate")
@@ -116,7 +114,7 @@ class PrizeAdmin(admin.ModelAdmin):
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(admin.ModelAdmin):
     list_display = ("event", "rating", "would_recommend")
-    list_filter = ("would_recommend", "rating", year_filter("event__start_date"), KeyFigureFilter)
+    list_filter = ("would_recommend", "rating", year_filter("event__start_date"))
     list_select_related = ("event",)
     search_fields = ("event__title", "comment")
     autocomplete_fields = ("event",)
@@ -133,7 +131,7 @@ class InternationalActionAdmin(admin.ModelAdmin):
         "title", "kind", "person", "country", "institution", "start_date", "end_date",
         "amount_euros",
     )
-    list_filter = ("kind", year_filter("start_date"), "country", KeyFigureFilter)
+    list_filter = ("kind", year_filter("start_date"), "country")
     list_select_related = ("person", "award")
     search_fields = ("title", "institution", "person__last_name")
     date_hierarchy = "start_date"

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
-from clara.models import Organisation, Person, Site
+from clara.network.models import Organisation, Person, Site
 
 
 class WorkingGroup(models.Model):

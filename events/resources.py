@@ -3,8 +3,8 @@ by every resource)."""
 
 from import_export import fields
 
-from clara.models import Organisation, Site
-from clara.resources import SpreadsheetResource, lookup_field
+from clara.admin_helpers import SpreadsheetResource, lookup_field
+from clara.network.models import Organisation, Site
 from events.models import Event
 from funding.models import Award
 

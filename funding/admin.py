@@ -5,14 +5,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from clara.admin_base import (
+from clara.admin_helpers import (
     BoundedInlineMixin,
+    EditConflictAdminMixin,
     SpreadsheetImportExportMixin,
     euros_column,
     year_filter,
 )
-from clara.admin_conflicts import EditConflictAdminMixin
-from clara.keyfigures_admin import KeyFigureFilter
 from funding.models import Award, CompanyInvestment, Contribution, Funder
 from funding.resources import AwardResource, ContributionResource
 
@@ -20,7 +19,7 @@ from funding.resources import AwardResource, ContributionResource
 @admin.register(Funder)
 class FunderAdmin(admin.ModelAdmin):
     list_display = ("name", "short_name", "kind", "organisation")
-    list_filter = ("kind", KeyFigureFilter)
+    list_filter = ("kind",)
     list_select_related = ("organisation",)
     search_fields = ("name", "short_name")
     autocomplete_fields = ("organisation",)
@@ -65,7 +64,7 @@ class AwardAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHis
         "contributions_total_euros", "split_complete", "decided_at", "agreement_signed_on",
     )
     list_filter = (
-        "application__call__programme", year_filter("decided_at"), SplitFilter, KeyFigureFilter,
+        "application__call__programme", year_filter("decided_at"), SplitFilter,
     )
     list_select_related = ("application__call__programme",)
     search_fields = (
@@ -108,7 +107,6 @@ class ContributionAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, Si
     list_display = ("award", "funder", "amount_euros", "programme", "decided_at")
     list_filter = (
         "funder", "award__application__call__programme", year_filter("award__decided_at"),
-        KeyFigureFilter,
     )
     list_select_related = ("award__application__call__programme", "funder")
     search_fields = ("award__application__reference", "funder__name", "funder__short_name")
@@ -135,7 +133,7 @@ class ContributionAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, Si
 class CompanyInvestmentAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
     list_display = ("award", "company", "planned_euros")
     list_filter = (
-        "award__application__call__programme", year_filter("award__decided_at"), KeyFigureFilter,
+        "award__application__call__programme", year_filter("award__decided_at"),
     )
     list_select_related = ("award__application", "company")
     search_fields = ("award__application__reference", "company__name")

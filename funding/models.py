@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from clara.formatting import format_euros
-from clara.models import Organisation
+from clara.network.models import Organisation
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 POSITIVE_MONEY = [MinValueValidator(Decimal("0"))]

@@ -3,7 +3,7 @@ clara/resources.py for the conventions shared by every resource)."""
 
 from import_export import fields
 
-from clara.resources import DecimalWidget, SpreadsheetResource, lookup_field
+from clara.admin_helpers import DecimalWidget, SpreadsheetResource, lookup_field
 from funding.models import Award, Contribution, Funder
 from programmes.models import Application
 

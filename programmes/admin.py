@@ -6,9 +6,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from clara.admin_base import BoundedInlineMixin, SpreadsheetImportExportMixin, euros_column
-from clara.admin_conflicts import EditConflictAdminMixin, EditConflictForm
-from clara.keyfigures_admin import KeyFigureFilter
+from clara.admin_helpers import (
+    BoundedInlineMixin,
+    EditConflictAdminMixin,
+    EditConflictForm,
+    SpreadsheetImportExportMixin,
+    euros_column,
+)
 from programmes.models import (
     Application,
     Attachment,
@@ -28,7 +32,6 @@ from programmes.resources import ApplicationResource, CallResource
 @admin.register(InnovationDomain)
 class InnovationDomainAdmin(admin.ModelAdmin):
     list_display = ("name", "slug")
-    list_filter = (KeyFigureFilter,)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
@@ -53,7 +56,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 @admin.register(Track)
 class TrackAdmin(admin.ModelAdmin):
     list_display = ("__str__", "programme", "code")
-    list_filter = ("programme", "code", KeyFigureFilter)
+    list_filter = ("programme", "code")
     list_select_related = ("programme",)
     search_fields = ("programme__name", "code")
 
@@ -82,7 +85,7 @@ class CallAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         "title", "programme", "track", "year", "opens_at", "closes_at", "budget_euros",
         "application_count",
     )
-    list_filter = ("programme", "year", "track__code", KeyFigureFilter)
+    list_filter = ("programme", "year", "track__code")
     list_select_related = ("programme", "track__programme")
     search_fields = ("title", "slug", "theme", "programme__name")
     date_hierarchy = "closes_at"
@@ -189,7 +192,7 @@ class ApplicationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, Sim
         "applicant", "status", "requested_euros", "submitted_at",
     )
     list_filter = (
-        "status", "call__programme", "call__year", "call__track__code", "domain", KeyFigureFilter,
+        "status", "call__programme", "call__year", "call__track__code", "domain",
     )
     list_select_related = ("call__programme", "principal_investigator", "applicant")
     search_fields = (

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from clara.models import Organisation, Person, Site, Team
+from clara.network.models import Organisation, Person, Site, Team
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 

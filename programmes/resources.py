@@ -6,8 +6,9 @@ import re
 from django.utils.translation import gettext
 from import_export import fields
 
-from clara.models import Person, User
-from clara.resources import ChoiceWidget, LookupWidget, SpreadsheetResource, lookup_field
+from clara.accounts.models import User
+from clara.admin_helpers import ChoiceWidget, LookupWidget, SpreadsheetResource, lookup_field
+from clara.network.models import Person
 from programmes.models import Application, Call, InnovationDomain, Programme, Track
 
 _ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dXx]$")

@@ -2,14 +2,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from clara.admin_base import (
+from clara.admin_helpers import (
     BoundedInlineMixin,
+    EditConflictAdminMixin,
     SpreadsheetImportExportMixin,
     euros_column,
     year_filter,
 )
-from clara.admin_conflicts import EditConflictAdminMixin
-from clara.keyfigures_admin import KeyFigureFilter
 from projects.models import (
     FollowUpReport,
     FundedProject,
@@ -75,7 +74,7 @@ class FundedProjectAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 class ProjectYearStatusAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
     list_display = ("project", "year", "status", "note")
     list_filter = (
-        "year", "status", "project__award__application__call__programme", KeyFigureFilter,
+        "year", "status", "project__award__application__call__programme",
     )
     list_select_related = ("project",)
     search_fields = ("project__name", "project__award__application__reference")
@@ -116,7 +115,7 @@ class OutcomeAdmin(admin.ModelAdmin):
 @admin.register(SupportAction)
 class SupportActionAdmin(admin.ModelAdmin):
     list_display = ("date", "subject", "kind", "team", "organisation", "project", "staff_member")
-    list_filter = ("kind", year_filter("date"), "team__site", KeyFigureFilter)
+    list_filter = ("kind", year_filter("date"), "team__site")
     list_select_related = ("team", "organisation", "project", "staff_member")
     search_fields = ("subject", "team__name", "organisation__name", "project__name", "notes")
     date_hierarchy = "date"

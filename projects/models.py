@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from clara.models import Organisation, Site, Team
+from clara.network.models import Organisation, Site, Team
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 

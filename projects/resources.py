@@ -3,8 +3,8 @@ shared by every resource)."""
 
 from import_export import fields
 
-from clara.models import Site
-from clara.resources import SpreadsheetResource, lookup_field
+from clara.admin_helpers import SpreadsheetResource, lookup_field
+from clara.network.models import Site
 from funding.models import Award
 from projects.models import FundedProject
 

@@ -15,8 +15,9 @@ import factory
 from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
 
-from clara.models import Organisation, Person, Site, Team, TeamCensus, User
-from clara.validators import luhn_is_valid, orcid_check_digit
+from clara.accounts.models import User
+from clara.network.models import Organisation, Person, Site, Team, TeamCensus
+from clara.network.validators import luhn_is_valid, orcid_check_digit
 from events.models import (
     Event,
     EventSpeaker,

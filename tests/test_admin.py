@@ -17,10 +17,11 @@ from django.urls import reverse
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from clara import selectors
-from clara.keyfigures_views import admin_changelist_url
-from clara.models import Organisation, Team, TeamCensus, User
-from clara.resources import OrganisationResource
+from clara.accounts.models import User
+from clara.keyfigures import selectors
+from clara.keyfigures.views import admin_changelist_url
+from clara.network.models import Organisation, Team, TeamCensus
+from clara.network.resources import OrganisationResource
 from events.models import Event
 from funding.models import Award
 from programmes.models import Application
@@ -76,10 +77,10 @@ _group_numbers = iter(range(10**6))
 # One "realistic" row per model: its foreign keys and the rows its admin shows beside it.
 BUILDERS = {
     "auth.Group": lambda: Group.objects.create(name=f"Groupe {next(_group_numbers)}"),
-    "clara.Organisation": lambda: f.OrganisationFactory(parent=f.OrganisationFactory()),
-    "clara.Team": lambda: f.TeamCensusFactory(team__leader=f.PersonFactory()).team,
-    "clara.TeamCensus": lambda: f.TeamCensusFactory(team__leader=f.PersonFactory()),
-    "clara.Person": lambda: f.PersonFactory(team=f.TeamFactory(), user=f.UserFactory()),
+    "network.Organisation": lambda: f.OrganisationFactory(parent=f.OrganisationFactory()),
+    "network.Team": lambda: f.TeamCensusFactory(team__leader=f.PersonFactory()).team,
+    "network.TeamCensus": lambda: f.TeamCensusFactory(team__leader=f.PersonFactory()),
+    "network.Person": lambda: f.PersonFactory(team=f.TeamFactory(), user=f.UserFactory()),
     "programmes.Programme": lambda: f.TrackFactory(
         programme__partner=f.OrganisationFactory()
     ).programme,
@@ -585,7 +586,7 @@ def test_award_export_xlsx_opens_with_expected_columns_and_numbers(superuser_cli
 
 def test_export_escapes_formula_cells_and_leaves_numbers_alone(superuser_client):
     """QUALITY scenario 9."""
-    from clara.resources import escape_formula
+    from clara.admin_helpers import escape_formula
     from funding.resources import AwardResource
 
     f.OrganisationFactory(name='=HYPERLINK("x")', acronym="+33", city="-Lyon")

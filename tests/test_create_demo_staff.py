@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from clara.management.commands.create_demo_staff import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
+from clara.demo.management.commands.create_demo_staff import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

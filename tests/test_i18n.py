@@ -149,7 +149,7 @@ def test_parser_reads_plurals_contexts_and_continuations(tmp_path):
 
 
 def test_model_and_figure_strings_translate():
-    from clara import selectors
+    from clara.keyfigures import selectors
     from programmes.models import Application
 
     with translation.override("en"):

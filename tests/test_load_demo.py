@@ -16,8 +16,9 @@ from django.db import transaction
 from django.db.models import Avg, Count, F, Q, Sum
 from django.test import override_settings
 
-from clara.demo import DEMO_ACCOUNTS, DEMO_APPS, DEMO_PASSWORD
-from clara.models import Organisation, Person, TeamCensus, User
+from clara.accounts.models import User
+from clara.demo.loader import DEMO_ACCOUNTS, DEMO_APPS, DEMO_PASSWORD
+from clara.network.models import Organisation, Person, TeamCensus
 from events.models import Event, EventSpeaker, InternationalAction, Poster, Prize, WorkingGroup
 from funding.models import Award, CompanyInvestment, Contribution, Funder
 from programmes.models import Application, Call, Decision, Review
@@ -70,7 +71,7 @@ def test_load_demo_builds_every_kind_of_record(demo):
 
     # Attachments need uploaded PDF files; group and permission links are not demo data.
     assert empty == {
-        "programmes.Attachment", "clara.User_groups", "clara.User_user_permissions",
+        "programmes.Attachment", "accounts.User_groups", "accounts.User_user_permissions",
     }
 
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 import tablib
 
-from clara.models import Person, TeamCensus
-from clara.resources import (
+from clara.network.models import Person, TeamCensus
+from clara.network.resources import (
     OrganisationResource,
     PersonResource,
     TeamCensusResource,
@@ -165,7 +165,7 @@ def test_decimal_cell_that_is_not_a_number_is_a_row_error():
 def test_french_amount_reads_the_same_in_the_english_admin():
     from django.utils import translation
 
-    from clara.resources import DecimalWidget
+    from clara.admin_helpers import DecimalWidget
 
     with translation.override("en"):
         assert DecimalWidget().clean("14 350,50 €") == Decimal("14350.50")

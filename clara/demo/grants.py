@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils.text import slugify
 
-from clara.models import Organisation, Person, Team
+from clara.network.models import Organisation, Person, Team
 from funding.models import Award, CompanyInvestment, Contribution
 from programmes.models import (
     Application,

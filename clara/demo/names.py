@@ -3,7 +3,7 @@ the same people, companies, acronyms and check digits."""
 
 from django.utils.text import slugify
 
-from clara.validators import luhn_is_valid, orcid_check_digit
+from clara.network.validators import luhn_is_valid, orcid_check_digit
 
 DEMO_EMAIL_DOMAIN = "demo.clara.local"
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 
-from clara.models import Organisation, Person, Site, Team, TeamCensus, User
+from clara.accounts.models import User
+from clara.network.models import Organisation, Person, Site, Team, TeamCensus
 from events.models import WorkingGroup
 from funding.models import Funder
 

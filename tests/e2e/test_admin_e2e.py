@@ -47,7 +47,7 @@ def test_admin_e2e_pages_work_under_csp(staff_page, artifacts_dir):
     page.goto(f"/admin/funding/award/{award.pk}/change/")
     expect(page.locator("#contributions-group")).to_be_visible()
     page.screenshot(path=artifacts_dir / "admin-award.png", full_page=True)
-    page.goto("/admin/clara/team/add/")
+    page.goto("/admin/network/team/add/")
     page.locator(".select2-selection").first.click()  # autocomplete widget opens
     expect(page.locator(".select2-search__field")).to_be_visible()
 
@@ -57,7 +57,7 @@ def test_admin_e2e_pages_work_under_csp(staff_page, artifacts_dir):
 def test_admin_e2e_export_select_all(staff_page, artifacts_dir):
     page = staff_page
     OrganisationFactory.create_batch(2)
-    page.goto("/admin/clara/organisation/export/")
+    page.goto("/admin/network/organisation/export/")
     boxes = page.locator('.selectable-field-export-row input[type="checkbox"]')
     expect(boxes.first).to_be_checked()
 

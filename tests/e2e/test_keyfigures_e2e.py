@@ -67,6 +67,6 @@ def test_keyfigures_e2e_staff_dashboard_and_admin_drilldown(
     page.locator('[data-key="network.teams"]').get_by_role(
         "link", name="Dossiers dans l'administration"
     ).click()
-    expect(page).to_have_url(re.compile(r"/admin/clara/teamcensus/\?chiffre=2025"))
+    expect(page).to_have_url(re.compile(r"/admin/network/teamcensus/\?chiffre=2025"))
     expect(page.locator("#result_list tbody tr")).to_have_count(3)
     page.screenshot(path=artifacts_dir / "keyfigures-admin-changelist.png", full_page=True)

@@ -12,8 +12,13 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from clara.drilldown import drilldown_table
-from clara.selectors import FIGURES, consistency_warnings, figure_records, key_figures_for_year
+from clara.keyfigures.drilldown import drilldown_table
+from clara.keyfigures.selectors import (
+    FIGURES,
+    consistency_warnings,
+    figure_records,
+    key_figures_for_year,
+)
 
 # The module's tests read only what the fixture computed, but the mark makes pytest-django set up
 # the test database for the fixture.

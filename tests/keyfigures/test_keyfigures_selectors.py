@@ -7,7 +7,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clara.selectors import FIGURES, consistency_warnings, figure_records, key_figures_for_year
+from clara.keyfigures.selectors import (
+    FIGURES,
+    consistency_warnings,
+    figure_records,
+    key_figures_for_year,
+)
 from events.models import Event, InternationalAction, Poster, Prize
 from funding.models import Funder
 from programmes.models import Application, Decision, Programme, Track

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from clara.selectors import FIGURES
+from clara.keyfigures.selectors import FIGURES
 from events.models import Event
 from programmes.models import Application, Programme
 from tests.factories import (
@@ -105,7 +105,7 @@ def test_keyfigures_staff_see_admin_changelist_links(client, lyon):
     _teams(lyon, 1)
     client.force_login(StaffUserFactory(is_superuser=True))
     html = client.get("/chiffres-clefs/2025/").content.decode()
-    assert "/admin/clara/teamcensus/?chiffre=2025:network.teams" in html
+    assert "/admin/network/teamcensus/?chiffre=2025:network.teams" in html
 
 
 def _queries_with_few_and_many_rows(client, lyon, url: str) -> tuple[int, int]:

@@ -24,7 +24,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from clara.models import Organisation, Team, TeamCensus
+from clara.network.models import Organisation, Team, TeamCensus
 from events.models import (
     Event,
     EventSpeaker,

@@ -9,7 +9,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from clara.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo, row_counts
+from clara.demo.loader import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo, row_counts
 
 
 class Command(BaseCommand):

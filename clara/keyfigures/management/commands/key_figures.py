@@ -5,8 +5,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clara import selectors
-from clara.keyfigures_views import MAX_YEAR, MIN_YEAR, json_number
+from clara.keyfigures import selectors
+from clara.keyfigures.views import MAX_YEAR, MIN_YEAR, json_number
 
 
 class Command(BaseCommand):

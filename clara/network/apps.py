@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class ClaraConfig(AppConfig):
-    name = "clara"
+class NetworkConfig(AppConfig):
+    name = "clara.network"
+    label = "network"
     verbose_name = _("Réseau CLARA")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clara import keyfigures_views as views
+from clara.keyfigures import views
 
 app_name = "keyfigures"
 

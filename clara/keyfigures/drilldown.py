@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from clara.formatting import format_euros
-from clara.models import Organisation, TeamCensus
+from clara.network.models import Organisation, TeamCensus
 from events.models import (
     Event,
     EventSpeaker,

@@ -11,9 +11,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clara import selectors
-from clara.drilldown import drilldown_table
 from clara.formatting import format_figure
+from clara.keyfigures import selectors
+from clara.keyfigures.drilldown import drilldown_table
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 

@@ -8,7 +8,7 @@ drill-down lists, so the changelist shows exactly the rows that make the figure.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from clara import selectors
+from clara.keyfigures import selectors
 
 
 def parse_figure_value(value: str | None) -> tuple[int, str] | None:
@@ -42,3 +42,15 @@ class KeyFigureFilter(admin.SimpleListFilter):
         if records.model is not queryset.model:
             return queryset.none()
         return queryset.filter(pk__in=records.values("pk"))
+
+
+def add_key_figure_filter(site=admin.site) -> None:
+    """Give the changelist of every model that a figure counts the "chiffre clef" filter.
+
+    Called when the app is ready (after the admin modules registered their models), so that
+    the domain apps' admin modules need not import the key figures.
+    """
+    for model in {figure.admin_model for figure in selectors.FIGURES.values()}:
+        model_admin = site._registry.get(model)
+        if model_admin is not None and KeyFigureFilter not in model_admin.list_filter:
+            model_admin.list_filter = (*model_admin.list_filter, KeyFigureFilter)

@@ -1,81 +1,16 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from clara.admin_base import BoundedInlineMixin, SpreadsheetImportExportMixin
-from clara.keyfigures_admin import KeyFigureFilter
-from clara.models import Organisation, Person, Site, Team, TeamCensus, User
-from clara.resources import (
+from clara.admin_helpers import BoundedInlineMixin, SpreadsheetImportExportMixin
+from clara.network.models import Organisation, Person, Site, Team, TeamCensus
+from clara.network.resources import (
     OrganisationResource,
     PersonResource,
     TeamCensusResource,
     TeamResource,
 )
-
-
-class UserCreationForm(AdminUserCreationForm):
-    """Create an account from an e-mail address (the login), with or without a password."""
-
-    class Meta:
-        model = User
-        fields = ("email",)
-
-    def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                _("Un compte utilise déjà cette adresse e-mail."), code="unique"
-            )
-        return email
-
-
-class UserEditForm(UserChangeForm):
-    class Meta:
-        model = User
-        fields = "__all__"
-
-    def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        others = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
-        if others.exists():
-            raise ValidationError(
-                _("Un compte utilise déjà cette adresse e-mail."), code="unique"
-            )
-        return email
-
-
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    form = UserEditForm
-    add_form = UserCreationForm
-    fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        (_("Identité"), {"fields": ("first_name", "last_name")}),
-        (
-            _("Droits"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
-        ),
-        (_("Dates"), {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = (
-        (
-            None,
-            {
-                "classes": ("wide",),
-                "fields": ("email", "usable_password", "password1", "password2"),
-            },
-        ),
-    )
-    list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")
-    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
-    search_fields = ("email", "first_name", "last_name")
-    ordering = ("email",)
-    readonly_fields = ("last_login", "date_joined")
-    date_hierarchy = "date_joined"
 
 
 @admin.register(Site)
@@ -93,7 +28,7 @@ class OrganisationAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         "name", "acronym", "kind", "site", "parent", "city", "siren",
         "develops_oncology_products",
     )
-    list_filter = ("kind", "site", "develops_oncology_products", KeyFigureFilter)
+    list_filter = ("kind", "site", "develops_oncology_products")
     list_select_related = ("site", "parent")
     search_fields = ("name", "acronym", "city", "siren", "siret", "ror", "rnsr")
     autocomplete_fields = ("parent",)
@@ -139,7 +74,7 @@ class TeamCensusAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         "team", "organisation", "site", "year", "researchers", "doctoral_students",
         "health_professionals",
     )
-    list_filter = ("year", "team__site", "team__kind", KeyFigureFilter)
+    list_filter = ("year", "team__site", "team__kind")
     list_select_related = ("team__organisation", "team__site")
     search_fields = ("team__name", "team__organisation__name")
     autocomplete_fields = ("team",)

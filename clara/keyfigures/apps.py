@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KeyFiguresConfig(AppConfig):
+    """The yearly key figures. They read the domain apps; no domain app imports them."""
+
+    name = "clara.keyfigures"
+    label = "keyfigures"
+    verbose_name = _("Chiffres clefs")
+
+    def ready(self) -> None:
+        from clara.keyfigures.admin import add_key_figure_filter
+
+        add_key_figure_filter()
