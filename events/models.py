@@ -110,6 +110,8 @@ class Event(models.Model):
                 condition=Q(end_date__gte=F("start_date")), name="event_end_after_start"
             ),
         ]
+        # Events of a year are key figures; the admin lists the newest first.
+        indexes = [models.Index(fields=["-start_date", "title"], name="event_start_date_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -268,6 +270,9 @@ class InternationalAction(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="international_end_after_start",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["-start_date", "title"], name="international_start_date_idx"),
         ]
 
     def __str__(self) -> str:

@@ -88,6 +88,8 @@ class Award(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="award_amount_positive"),
         ]
+        # Awards decided in a year are a key figure; the admin lists the newest first.
+        indexes = [models.Index(fields=["-decided_at"], name="award_decided_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.application.reference} — {format_euros(self.amount)}"

@@ -164,6 +164,8 @@ class Call(models.Model):
                 name="call_unique_programme_year_without_track",
             ),
         ]
+        # The key figures ask for the calls closing in a year; the admin lists newest first.
+        indexes = [models.Index(fields=["-closes_at", "title"], name="call_closes_at_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -250,6 +252,8 @@ class Application(models.Model):
         NOT_SELECTED = "not_selected", _("Non retenue")
         WITHDRAWN = "withdrawn", _("Retirée")
 
+    # The only moves an application can make; `programmes.services.application_set_status`
+    # is the one place that applies them (admin form, bulk actions and imports call it).
     ALLOWED_TRANSITIONS: dict[str, set[str]] = {
         Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
         Status.SUBMITTED: {Status.ELIGIBLE, Status.INELIGIBLE, Status.WITHDRAWN},
@@ -263,6 +267,10 @@ class Application(models.Model):
         Status.NOT_SELECTED: set(),
         Status.WITHDRAWN: set(),
     }
+    # Statuses that are a committee's decision: reaching one records a `Decision` with it.
+    DECISION_STATUSES = frozenset(
+        {Status.ELIGIBLE, Status.INELIGIBLE, Status.AUDITION, Status.SELECTED, Status.NOT_SELECTED}
+    )
 
     reference = models.CharField(_("référence"), max_length=40, unique=True)
     call = models.ForeignKey(
@@ -314,12 +322,22 @@ class Application(models.Model):
             models.CheckConstraint(
                 condition=Q(requested_amount__gte=0), name="application_requested_positive"
             ),
+            # A draft withdrawn before it was submitted has no submission time.
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                condition=Q(status__in=["draft", "withdrawn"]) | Q(submitted_at__isnull=False),
                 name="application_submitted_at_unless_draft",
             ),
         ]
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["status"], name="application_status_idx"),
+            models.Index(fields=["-submitted_at", "reference"], name="application_ordering_idx"),
+        ]
+        permissions = [
+            (
+                "import_application_history",
+                _("Peut importer l'historique des demandes (appels clos, statuts passés)"),
+            ),
+        ]
 
     def __str__(self) -> str:
         label = self.acronym or self.title
@@ -329,7 +347,8 @@ class Application(models.Model):
         return status in self.ALLOWED_TRANSITIONS.get(self.status, set())
 
     def clean(self) -> None:
-        if self.status != self.Status.DRAFT and self.submitted_at is None:
+        unsubmitted = (self.Status.DRAFT, self.Status.WITHDRAWN)
+        if self.status not in unsubmitted and self.submitted_at is None:
             raise ValidationError(
                 {"submitted_at": _("Une demande qui n'est plus un brouillon a une date de dépôt.")}
             )
@@ -446,7 +465,10 @@ class ReviewScore(models.Model):
 
 
 class Decision(models.Model):
-    """A committee decision recorded by staff."""
+    """A committee decision recorded by staff. Written with the application's status by
+    `programmes.services.decision_record`, never on its own."""
+
+    FINAL_OUTCOMES = ("selected", "not_selected")
 
     class Outcome(models.TextChoices):
         ELIGIBLE = "eligible", _("Éligible")
@@ -479,6 +501,14 @@ class Decision(models.Model):
                 fields=["application", "outcome", "committee_date"],
                 name="decision_unique_per_committee",
             ),
+            # Selected or not selected: an application gets one final decision, never both.
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(outcome__in=["selected", "not_selected"]),
+                name="decision_one_final_per_application",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-committee_date", "application"], name="decision_ordering_idx"),
         ]
 
     def __str__(self) -> str:

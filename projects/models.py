@@ -59,6 +59,16 @@ class ProjectYearStatus(models.Model):
         COMPLETED = "completed", _("Terminé")
         STOPPED = "stopped", _("Arrêté")
 
+    # The status a project may have in a later year, given its status in an earlier one: a
+    # completed or stopped project never starts again. Applied by
+    # `projects.services.project_status_set`, the only writer of these rows.
+    ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+        Status.NOT_STARTED: {Status.NOT_STARTED, Status.ONGOING, Status.STOPPED},
+        Status.ONGOING: {Status.ONGOING, Status.COMPLETED, Status.STOPPED},
+        Status.COMPLETED: {Status.COMPLETED},
+        Status.STOPPED: {Status.STOPPED},
+    }
+
     project = models.ForeignKey(
         FundedProject, verbose_name=_("projet"), on_delete=models.CASCADE,
         related_name="year_statuses",
@@ -79,6 +89,8 @@ class ProjectYearStatus(models.Model):
                 condition=Q(year__gte=2000) & Q(year__lte=2100), name="project_status_year_range"
             ),
         ]
+        # "Projects ongoing in a year" is a key figure.
+        indexes = [models.Index(fields=["year", "status"], name="project_status_year_idx")]
 
     def __str__(self) -> str:
         return f"{self.project} {self.year}: {self.get_status_display()}"
@@ -180,6 +192,7 @@ class SupportAction(models.Model):
         verbose_name = _("action d'accompagnement")
         verbose_name_plural = _("actions d'accompagnement")
         ordering = ["-date"]
+        indexes = [models.Index(fields=["-date"], name="support_action_date_idx")]
 
     def __str__(self) -> str:
         return self.subject

@@ -73,13 +73,13 @@ TRACKS = [
 ONCO_FUNDERS = ["inca"] + [f"ligue-{d}" for d, _f, _s in plan.LIGUE_DEPARTMENTS]
 CALL_DEFS = {
     "blanc": ("oncostarter", "blanc", "ONCO-B", "Oncostarter Blanc", (1, 13),
-              (3, 28, 12, 0, 0), 160_000, ONCO_FUNDERS),
+              (3, 28, 12, 0, 0), 180_000, ONCO_FUNDERS),
     "thematise": ("oncostarter", "thematise", "ONCO-T", "Oncostarter Thématisé", (1, 13),
                   (4, 11, 12, 0, 0), 75_000, ONCO_FUNDERS),
     "interface": ("oncostarter", "interface", "ONCO-I", "Oncostarter Interface", (1, 13),
                   (3, 28, 12, 0, 0), 40_000, ONCO_FUNDERS),
     "poc": ("preuve-du-concept", None, "POC", "Preuve du Concept", (2, 3),
-            (4, 30, 23, 59, 59), 750_000, ["region", "metropole-lyon"]),
+            (4, 30, 23, 59, 59), 800_000, ["region", "metropole-lyon"]),
     "maillage": ("maillage-du-territoire", None, "STRUCT", "Maillage du territoire", (2, 17),
                  (5, 16, 12, 0, 0), 300_000, ["metropole-lyon", "saint-etienne-metropole"]),
     "manif": ("manifestations-scientifiques", None, "MANIF", "Manifestations scientifiques",

@@ -199,6 +199,8 @@ class TeamCensus(models.Model):
                 condition=Q(year__gte=2000) & Q(year__lte=2100), name="teamcensus_year_range"
             ),
         ]
+        # The key figures read one year's census; (team, year) above serves a team's history.
+        indexes = [models.Index(fields=["year"], name="teamcensus_year_idx")]
 
     def __str__(self) -> str:
         return f"{self.team} — {self.year}"

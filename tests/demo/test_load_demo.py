@@ -506,3 +506,35 @@ def test_international_2025(demo):
     assert InternationalAction.objects.filter(
         kind="mobility", start_date__year=2024
     ).count() == 9
+
+
+# --- The demo records keep the rules of the write layer ---------------------------------------
+
+def test_load_demo_awards_keep_the_award_rules(demo):
+    from funding.services import award_check
+
+    awards = list(Award.objects.select_related("application__call").prefetch_related(
+        "contributions__funder"))
+    assert awards
+    for award in awards:
+        split = {c.funder: c.amount for c in award.contributions.all()}
+        award_check(application=award.application, amount=award.amount, contributions=split,
+                    award=award)
+
+
+def test_load_demo_application_status_is_its_last_decision(demo):
+    for application in Application.objects.exclude(
+        status__in=["draft", "submitted", "under_review", "withdrawn"]
+    ).prefetch_related("decisions"):
+        last = max(application.decisions.all(), key=lambda d: (d.committee_date, d.pk))
+        assert last.outcome == application.status, application.reference
+
+
+def test_load_demo_project_statuses_follow_the_yearly_transitions(demo):
+    statuses: dict[int, list] = {}
+    for row in ProjectYearStatus.objects.order_by("project", "year"):
+        statuses.setdefault(row.project_id, []).append(row.status)
+    assert statuses
+    for sequence in statuses.values():
+        for before, after in zip(sequence, sequence[1:], strict=False):
+            assert after in ProjectYearStatus.ALLOWED_TRANSITIONS[before], sequence

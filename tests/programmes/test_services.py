@@ -1,0 +1,182 @@
+"""The write layer of applications: every move of the transitions table, decisions recorded
+with the status they give, the history import."""
+
+import datetime
+import itertools
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from programmes.models import Application, Decision
+from programmes.services import (
+    HISTORY_IMPORT_REASON,
+    application_create,
+    application_import_history,
+    application_set_status,
+    decision_record,
+)
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+S = Application.Status
+COMMITTEE = datetime.date(2025, 6, 26)
+ALL_MOVES = [(a, b) for a, b in itertools.product(S.values, S.values) if a != b]
+
+
+def _allowed(old, new):
+    return new in Application.ALLOWED_TRANSITIONS[old]
+
+
+@pytest.mark.parametrize(("old", "new"), ALL_MOVES)
+def test_application_set_status_applies_exactly_the_transitions_table(old, new):
+    application = f.ApplicationFactory(status=old)
+    staff = f.StaffUserFactory()
+    history_before = application.history.count()
+
+    if _allowed(old, new):
+        application_set_status(
+            application=application, status=new, by=staff, committee_date=COMMITTEE
+        )
+        application.refresh_from_db()
+        assert application.status == new
+        latest = application.history.first()
+        assert (latest.status, latest.history_user) == (new, staff)
+        assert latest.prev_record.status == old
+        decisions = list(application.decisions.values_list("outcome", "committee_date"))
+        assert decisions == ([(new, COMMITTEE)] if new in Application.DECISION_STATUSES else [])
+    else:
+        with pytest.raises(ValidationError) as error:
+            application_set_status(
+                application=application, status=new, by=staff, committee_date=COMMITTEE
+            )
+        assert error.value.message_dict["status"] == [
+            f"Passage impossible de « {S(old).label} » à « {S(new).label} »."
+        ]
+        application.refresh_from_db()
+        assert application.status == old
+        assert application.history.count() == history_before
+        assert not application.decisions.exists()
+
+
+def test_application_set_status_submitting_stamps_the_time():
+    application = f.ApplicationFactory(status=S.DRAFT)
+    moment = timezone.now() - datetime.timedelta(minutes=3)
+    application_set_status(application=application, status=S.SUBMITTED, at=moment)
+    assert application.submitted_at == moment
+
+
+def test_application_set_status_decision_needs_the_committee_date():
+    application = f.ApplicationFactory(status=S.UNDER_REVIEW)
+    with pytest.raises(ValidationError) as error:
+        application_set_status(application=application, status=S.SELECTED)
+    assert "committee_date" in error.value.message_dict
+    application.refresh_from_db()
+    assert application.status == S.UNDER_REVIEW
+    assert not Decision.objects.exists()
+
+
+def test_decision_record_writes_the_decision_and_the_status_together():
+    application = f.ApplicationFactory(status=S.UNDER_REVIEW)
+    staff = f.StaffUserFactory()
+    decision = decision_record(
+        application=application, outcome=Decision.Outcome.SELECTED, committee_date=COMMITTEE,
+        notes="Classé premier.", by=staff,
+    )
+    application.refresh_from_db()
+    assert application.status == S.SELECTED
+    assert (decision.outcome, decision.recorded_by, decision.notes) == (
+        "selected", staff, "Classé premier."
+    )
+    assert decision.history.first().history_user == staff
+
+
+def test_decision_record_refused_leaves_no_decision():
+    application = f.ApplicationFactory(status=S.SUBMITTED)
+    with pytest.raises(ValidationError):
+        decision_record(
+            application=application, outcome=Decision.Outcome.SELECTED, committee_date=COMMITTEE
+        )
+    assert not Decision.objects.exists()
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
+
+
+def test_decision_one_final_decision_per_application_in_the_database():
+    application = f.ApplicationFactory(status=S.SELECTED)
+    Decision.objects.create(
+        application=application, outcome=Decision.Outcome.SELECTED, committee_date=COMMITTEE
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Decision.objects.create(
+            application=application, outcome=Decision.Outcome.NOT_SELECTED,
+            committee_date=COMMITTEE + datetime.timedelta(days=1),
+        )
+    # Other outcomes may repeat (eligible, then audition, on other dates).
+    Decision.objects.create(
+        application=application, outcome=Decision.Outcome.ELIGIBLE, committee_date=COMMITTEE
+    )
+    assert application.decisions.count() == 2
+
+
+def test_application_create_refuses_a_later_status():
+    call = f.CallFactory()
+    application = f.ApplicationFactory.build(
+        call=call, applicant=f.UserFactory(), principal_investigator=f.PersonFactory(),
+        status=S.SELECTED,
+    )
+    with pytest.raises(ValidationError) as error:
+        application_create(application=application)
+    assert "status" in error.value.message_dict
+    assert not Application.objects.exists()
+
+
+def test_application_create_submitted_gets_a_submission_time():
+    application = f.ApplicationFactory.build(
+        call=f.CallFactory(), applicant=f.UserFactory(),
+        principal_investigator=f.PersonFactory(), status=S.SUBMITTED, submitted_at=None,
+    )
+    application_create(application=application)
+    assert Application.objects.get().submitted_at is not None
+
+
+def _past_application(call, **kwargs):
+    return f.ApplicationFactory.build(
+        call=call, applicant=f.UserFactory(), principal_investigator=f.PersonFactory(),
+        **kwargs,
+    )
+
+
+def test_application_import_history_loads_a_past_status_with_its_reason():
+    call = f.CallFactory(closes_at=timezone.now() - datetime.timedelta(days=400))
+    staff = f.StaffUserFactory()
+    application = _past_application(call, status=S.NOT_SELECTED)
+    application_import_history(application=application, by=staff)
+    stored = Application.objects.get()
+    assert stored.status == S.NOT_SELECTED
+    record = stored.history.get()
+    assert (record.history_change_reason, record.history_user) == (HISTORY_IMPORT_REASON, staff)
+
+
+def test_application_import_history_refuses_an_open_call():
+    call = f.CallFactory(
+        opens_at=timezone.now() - datetime.timedelta(days=10),
+        closes_at=timezone.now() + datetime.timedelta(days=10),
+    )
+    with pytest.raises(ValidationError) as error:
+        application_import_history(application=_past_application(call, status=S.SELECTED))
+    assert "call" in error.value.message_dict
+    assert not Application.objects.exists()
+
+
+def test_application_import_history_never_moves_an_existing_application():
+    call = f.CallFactory(closes_at=timezone.now() - datetime.timedelta(days=400))
+    existing = f.ApplicationFactory(call=call, status=S.NOT_SELECTED)
+    existing.status = S.SELECTED
+    with pytest.raises(ValidationError) as error:
+        application_import_history(application=existing)
+    assert "reference" in error.value.message_dict
+    existing.refresh_from_db()
+    assert existing.status == S.NOT_SELECTED
