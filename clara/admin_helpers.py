@@ -31,7 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
-from import_export.admin import ImportExportMixin
+from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
 
@@ -50,6 +50,14 @@ class ColumnLabelledExportForm(SelectableFieldsExportForm):
 
 class SpreadsheetImportExportMixin(ImportExportMixin):
     """Import (with its dry-run preview and row-level errors) and export, CSV and XLSX only."""
+
+    formats = (base_formats.CSV, base_formats.XLSX)
+    export_form_class = ColumnLabelledExportForm
+
+
+class SpreadsheetExportMixin(ExportMixin):
+    """Export only (CSV, XLSX): for records written with another record, through its service
+    (an award's contributions are imported with the award)."""
 
     formats = (base_formats.CSV, base_formats.XLSX)
     export_form_class = ColumnLabelledExportForm
@@ -351,6 +359,12 @@ class SpreadsheetResource(resources.ModelResource):
         report_skipped = True
         clean_model_instances = True
         use_transactions = True
+
+    def import_data(self, dataset, **kwargs):
+        # A row that breaks a rule is a row error and nothing of the file is written, whoever
+        # calls the import (the admin, a command, a test).
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
 
     def get_queryset(self):
         queryset = super().get_queryset()

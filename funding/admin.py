@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -6,14 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from clara.admin_helpers import (
+    BoundedInlineFormSet,
     BoundedInlineMixin,
     EditConflictAdminMixin,
+    SpreadsheetExportMixin,
     SpreadsheetImportExportMixin,
     euros_column,
     year_filter,
 )
 from funding.models import Award, CompanyInvestment, Contribution, Funder
 from funding.resources import AwardResource, ContributionResource
+from funding.services import award_check, award_record, award_update
 
 
 @admin.register(Funder)
@@ -25,8 +30,33 @@ class FunderAdmin(admin.ModelAdmin):
     autocomplete_fields = ("organisation",)
 
 
+class ContributionFormSet(BoundedInlineFormSet):
+    """The split between funders is checked with the award it belongs to (`award_check`):
+    the contributions add up to the amount, within the call's envelope."""
+
+    def clean(self):
+        super().clean()
+        self.split = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or not data.get("funder"):
+                continue
+            self.split[data["funder"]] = data.get("amount")
+        award = self.instance
+        if not award.application_id or award.amount is None:
+            return  # the award's own form shows what is missing
+        try:
+            award_check(
+                application=award.application, amount=award.amount, contributions=self.split,
+                award=award if award.pk else None,
+            )
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+
+
 class ContributionInline(BoundedInlineMixin, admin.TabularInline):
     model = Contribution
+    formset = ContributionFormSet
     extra = 0
     fields = ("funder", "amount")
     autocomplete_fields = ("funder",)
@@ -100,9 +130,37 @@ class AwardAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHis
     def split_complete(self, obj):
         return obj.contributions_total == obj.amount
 
+    def save_model(self, request, obj, form, change):
+        """Written in `save_related`, with its split, by the funding services."""
+
+    def save_related(self, request, form, formsets, change):
+        data = form.cleaned_data
+        split = next(fs.split for fs in formsets if isinstance(fs, ContributionFormSet))
+        values = {
+            "amount": data["amount"], "decided_at": data["decided_at"],
+            "agreement_signed_on": data.get("agreement_signed_on"),
+            "notes": data.get("notes", ""), "contributions": split, "by": request.user,
+        }
+        if change:
+            award_update(award=form.instance, **values)
+        else:
+            award = award_record(application=data["application"], **values)
+            form.instance.pk = award.pk
+            form.instance._state.adding = False
+        for formset in formsets:
+            if isinstance(formset, ContributionFormSet):
+                # Written by the service above; the admin's change message reads these.
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            else:
+                formset.instance = form.instance
+                self.save_formset(request, form, formset, change=change)
+
 
 @admin.register(Contribution)
-class ContributionAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin):
+class ContributionAdmin(SpreadsheetExportMixin, SimpleHistoryAdmin):
+    """Read only: a contribution is changed with its award (its page or its import), where
+    the split is checked against the amount."""
+
     resource_classes = [ContributionResource]
     list_display = ("award", "funder", "amount_euros", "programme", "decided_at")
     list_filter = (
@@ -127,6 +185,15 @@ class ContributionAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, Si
         # __str__ follows a foreign key, also in autocomplete results. The changelist
         # ignores list_select_related once the queryset selects related rows: pass it.
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CompanyInvestment)

@@ -1,6 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Avg, Count
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +30,17 @@ from programmes.models import (
     ReviewScore,
     Track,
 )
-from programmes.resources import ApplicationResource, CallResource
+from programmes.resources import ApplicationHistoryResource, ApplicationResource, CallResource
+from programmes.services import (
+    NEW_APPLICATION_STATUSES,
+    STATUS_OF_OUTCOME,
+    application_check_move,
+    application_check_new,
+    application_create,
+    application_set_status,
+    decision_record,
+    decision_update,
+)
 
 
 @admin.register(InnovationDomain)
@@ -144,10 +158,21 @@ class AttachmentInline(BoundedInlineMixin, admin.TabularInline):
 
 
 class DecisionInline(BoundedInlineMixin, admin.TabularInline):
+    """The committee's decisions, read only: a decision is recorded with the status it gives
+    (status field above, a bulk action, or the decisions' own page)."""
+
     model = Decision
     extra = 0
+    can_delete = False
     fields = ("outcome", "committee_date", "notes", "recorded_by", "recorded_at")
-    autocomplete_fields = ("recorded_by",)
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ReviewInline(BoundedInlineMixin, admin.TabularInline):
@@ -160,33 +185,101 @@ class ReviewInline(BoundedInlineMixin, admin.TabularInline):
 
 
 class ApplicationAdminForm(EditConflictForm):
-    """Staff may move an application only along Application.ALLOWED_TRANSITIONS."""
+    """The status offers the moves of Application.ALLOWED_TRANSITIONS from the stored status;
+    the move itself is made by `application_set_status` when the admin saves (a committee's
+    decision needs its date). The form never writes the status on its own."""
+
+    committee_date = forms.DateField(
+        label=_("date du comité"), required=False,
+        help_text=_("Pour une décision du comité (éligibilité, audition, sélection)."),
+    )
 
     class Meta:
         model = Application
         # The admin builds the form from its fieldsets; these are the fields checked here.
         fields = ("status", "submitted_at")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored_status = self.instance.status if self.instance.pk else None
+        self.new_status = self.stored_status
+        field = self.fields.get("status")
+        if field is None:
+            return
+        if self.stored_status:
+            offered = [self.stored_status, *sorted(
+                Application.ALLOWED_TRANSITIONS[self.stored_status],
+                key=Application.Status.values.index,
+            )]
+        else:
+            offered = list(NEW_APPLICATION_STATUSES)
+        field.choices = [(s, Application.Status(s).label) for s in offered]
+        # Any status reaches clean_status, which says why a move is refused.
+        field.valid_value = lambda value: value in Application.Status.values
+        if "committee_date" in self.fields:
+            self.fields["committee_date"].initial = timezone.localdate()
+
     def clean_status(self):
         new = self.cleaned_data["status"]
-        # The instance still holds the stored status: the form updates it after cleaning.
-        old = self.instance.status if self.instance.pk else None
-        if old and new != old and not self.instance.can_move_to(new):
-            raise forms.ValidationError(
-                _("Passage impossible de « %(old)s » à « %(new)s »."),
-                code="invalid_transition",
-                params={
-                    "old": Application.Status(old).label,
-                    "new": Application.Status(new).label,
-                },
+        if self.stored_status is None:
+            return new
+        if new != self.stored_status:
+            try:
+                application_check_move(current=self.stored_status, new=new)
+            except ValidationError as error:
+                raise forms.ValidationError(error.message_dict["status"]) from None
+        self.new_status = new
+        # The instance keeps its stored status; the service moves it when the admin saves.
+        return self.stored_status
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.stored_status is None:
+            status = cleaned.get("status")
+            if status == Application.Status.SUBMITTED and not cleaned.get("submitted_at"):
+                cleaned["submitted_at"] = timezone.now()
+                self.instance.submitted_at = cleaned["submitted_at"]
+            if status:
+                try:
+                    application_check_new(application=Application(status=status))
+                except ValidationError as error:
+                    self.add_error("status", error.message_dict["status"])
+        elif (self.new_status != self.stored_status
+              and self.new_status in Application.DECISION_STATUSES
+              and not cleaned.get("committee_date")):
+            self.add_error(
+                "committee_date", _("Indiquez la date du comité qui a pris cette décision.")
             )
-        return new
+        return cleaned
+
+
+class ApplicationActionForm(ActionForm):
+    committee_date = forms.DateField(
+        label=_("date du comité"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+def _status_action(status: str):
+    label = Application.Status(status).label
+
+    def action(modeladmin, request, queryset):
+        return modeladmin.move_selected(request, queryset, status)
+
+    action.__name__ = f"move_to_{status}"
+    action.short_description = _("Passer au statut « %(status)s »") % {"status": label}
+    return action
 
 
 @admin.register(Application)
 class ApplicationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin):
     form = ApplicationAdminForm
-    resource_classes = [ApplicationResource]
+    action_form = ApplicationActionForm
+    resource_classes = [ApplicationResource, ApplicationHistoryResource]
+    actions = [
+        _status_action(status) for status in Application.Status.values
+        if status != Application.Status.DRAFT
+    ]
     list_display = (
         "reference_code", "short_title", "call", "programme", "principal_investigator",
         "applicant", "status", "requested_euros", "submitted_at",
@@ -205,7 +298,7 @@ class ApplicationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, Sim
     )
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("reference", "call", "status", "submitted_at")}),
+        (None, {"fields": ("reference", "call", "status", "committee_date", "submitted_at")}),
         (
             _("Porteurs"),
             {"fields": ("applicant", "principal_investigator", "teams", "partner_companies")},
@@ -235,6 +328,66 @@ class ApplicationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, Sim
     @admin.display(description=_("programme"), ordering="call__programme__name")
     def programme(self, obj):
         return obj.call.programme
+
+    def get_import_resource_classes(self, request):
+        classes = super().get_import_resource_classes(request)
+        if request.user.has_perm("programmes.import_application_history"):
+            return classes
+        return [c for c in classes if c is not ApplicationHistoryResource]
+
+    def get_export_resource_classes(self, request):
+        return [ApplicationResource]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            application_create(application=obj, by=request.user)
+            return
+        # Fields other than the status are saved as they are; the status moves through the
+        # service, which records the decision it may be.
+        if set(form.changed_data) - {"status", "committee_date", "edit_version"}:
+            obj.save()
+        if form.new_status != form.stored_status:
+            application_set_status(
+                application=obj, status=form.new_status, by=request.user,
+                committee_date=form.cleaned_data.get("committee_date"),
+            )
+
+    @transaction.atomic
+    def move_selected(self, request, queryset, status):
+        """Bulk move: all the selected applications move, or none (the refusals are listed)."""
+        try:
+            committee_date = self.action_form.base_fields["committee_date"].clean(
+                request.POST.get("committee_date", "")
+            )
+        except ValidationError:
+            committee_date = None
+        refused = []
+        savepoint = transaction.savepoint()
+        for application in queryset.order_by("reference"):
+            try:
+                application_set_status(
+                    application=application, status=status, by=request.user,
+                    committee_date=committee_date,
+                )
+            except ValidationError as error:
+                refused.append(f"{application.reference} : {' '.join(error.messages)}")
+        if refused:
+            transaction.savepoint_rollback(savepoint)
+            self.message_user(
+                request,
+                _("Aucune demande n'a changé de statut. %(refused)s")
+                % {"refused": " ; ".join(refused)},
+                messages.ERROR,
+            )
+            return
+        transaction.savepoint_commit(savepoint)
+        count = queryset.count()
+        self.message_user(
+            request,
+            _("%(count)s demande(s) passée(s) au statut « %(status)s ».")
+            % {"count": count, "status": Application.Status(status).label},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Attachment)
@@ -302,19 +455,60 @@ class ReviewScoreAdmin(admin.ModelAdmin):
     autocomplete_fields = ("review", "criterion")
 
 
+class DecisionAdminForm(EditConflictForm):
+    class Meta:
+        model = Decision
+        fields = ("application", "outcome", "committee_date", "notes")
+
+    def clean(self):
+        cleaned = super().clean()
+        application, outcome = cleaned.get("application"), cleaned.get("outcome")
+        if self.instance.pk is None and application and outcome:
+            try:
+                application_check_move(current=application.status, new=STATUS_OF_OUTCOME[outcome])
+            except ValidationError as error:
+                self.add_error("outcome", error.message_dict["status"])
+        return cleaned
+
+
 @admin.register(Decision)
 class DecisionAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
+    """A decision is recorded with the status it gives the application (`decision_record`);
+    afterwards only its date and grounds can be corrected, and it is never deleted."""
+
+    form = DecisionAdminForm
     list_display = ("application", "outcome", "committee_date", "recorded_by", "recorded_at")
     list_filter = ("outcome", "application__call__programme", "application__call__year")
     list_select_related = ("application", "recorded_by")
     search_fields = ("application__reference", "application__title", "notes")
     date_hierarchy = "committee_date"
-    autocomplete_fields = ("application", "recorded_by")
+    autocomplete_fields = ("application",)
+    fields = ("application", "outcome", "committee_date", "notes", "recorded_by", "recorded_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("recorded_by", "recorded_at")
+        return ("application", "outcome", "recorded_by", "recorded_at")
 
     def get_queryset(self, request):
         # __str__ follows a foreign key, also in autocomplete results. The changelist
         # ignores list_select_related once the queryset selects related rows: pass it.
         return super().get_queryset(request).select_related(*self.list_select_related)
 
-    def get_changeform_initial_data(self, request):
-        return {"recorded_by": request.user.pk, **super().get_changeform_initial_data(request)}
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            decision_update(
+                decision=obj, committee_date=data["committee_date"], notes=data["notes"],
+                by=request.user,
+            )
+            return
+        decision = decision_record(
+            application=data["application"], outcome=data["outcome"],
+            committee_date=data["committee_date"], notes=data["notes"], by=request.user,
+        )
+        obj.pk = decision.pk
+        obj._state.adding = False

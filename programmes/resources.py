@@ -1,15 +1,36 @@
-"""Spreadsheet import/export of calls and applications (see clara/resources.py for the
-conventions shared by every resource)."""
+"""Spreadsheet import/export of calls and applications (see clara/admin_helpers.py for the
+conventions shared by every resource).
+
+Applications are written through `programmes.services`: a new row is a draft or a submitted
+application, a changed status is a move of the transitions table (a committee's decision needs
+the "date du comité" column), and the separate history mode loads past applications of
+closed calls with the status they had.
+"""
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
-from import_export import fields
+from import_export import fields, widgets
 
 from clara.accounts.models import User
-from clara.admin_helpers import ChoiceWidget, LookupWidget, SpreadsheetResource, lookup_field
+from clara.admin_helpers import (
+    DATE_FORMATS,
+    ChoiceWidget,
+    LookupWidget,
+    SpreadsheetResource,
+    lookup_field,
+)
 from clara.network.models import Person
 from programmes.models import Application, Call, InnovationDomain, Programme, Track
+from programmes.services import (
+    application_check_history_import,
+    application_check_move,
+    application_check_new,
+    application_create,
+    application_import_history,
+    application_set_status,
+)
 
 _ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dXx]$")
 
@@ -111,8 +132,103 @@ class ApplicationResource(SpreadsheetResource):
         fields = (
             "reference", "call", "programme", "acronym", "title", "applicant",
             "principal_investigator", "domain", "requested_amount", "status", "submitted_at",
-            "lay_summary",
+            "lay_summary", "committee_date",
         )
         export_order = fields
 
     export_select_related = ("call__programme", "applicant", "principal_investigator", "domain")
+
+    @classmethod
+    def get_display_name(cls):
+        return gettext("Demandes (création et étapes de l'instruction)")
+
+    committee_date = fields.Field(
+        attribute=None, column_name="date du comité",
+        widget=widgets.DateWidget(), readonly=True,
+    )
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        # The status stored before the row's values are applied: a change is a move.
+        instance._stored_status = None if new else instance.status
+
+    def _committee_date(self, row):
+        value = (row.get(self.fields["committee_date"].column_name) or "")
+        if isinstance(value, str):
+            value = value.strip()
+        if not value:
+            return None
+        widget = widgets.DateWidget()
+        widget.formats = DATE_FORMATS
+        try:
+            return widget.clean(value)
+        except ValueError:
+            raise ValidationError(
+                {"committee_date": gettext("« %(value)s » n'est pas une date (JJ/MM/AAAA).")
+                 % {"value": value}}
+            ) from None
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        stored = getattr(instance, "_stored_status", None)
+        try:
+            if instance.pk is None:
+                application_check_new(application=instance)
+            elif instance.status != stored:
+                application_check_move(current=stored, new=instance.status)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # The other fields are checked as they are stored with; the service checks the record
+        # again after the move (which may stamp the submission time).
+        new_status = instance.status
+        if instance.pk is not None:
+            instance.status = stored
+        try:
+            super().validate_instance(instance, errors, validate_unique)
+        finally:
+            instance.status = new_status
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        user = kwargs.get("user")
+        if is_create:
+            application_create(application=instance, by=user)
+            return
+        new_status, stored = instance.status, instance._stored_status
+        if new_status == stored:
+            instance._history_user = user
+            instance.save()
+            return
+        committee_date = self._committee_date(row)
+        instance.status = stored
+        instance._history_user = user
+        instance.save()
+        application_set_status(
+            application=instance, status=new_status, by=user, committee_date=committee_date
+        )
+
+    # The committee date is read on import only.
+    def get_export_fields(self, selected_fields=None):
+        return [f for f in super().get_export_fields(selected_fields) if f.attribute]
+
+
+class ApplicationHistoryResource(ApplicationResource):
+    """The history import: past applications of closed calls, created with the status they
+    had (no transition check), each history row saying it came from this import. It never
+    changes an existing application. Offered in the admin only to staff with the permission
+    `programmes.import_application_history`."""
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        try:
+            application_check_history_import(
+                application=instance, call=getattr(instance, "call", None)
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        SpreadsheetResource.validate_instance(self, instance, errors, validate_unique)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        application_import_history(application=instance, by=kwargs.get("user"))
+
+    @classmethod
+    def get_display_name(cls):
+        return gettext("Historique (appels clos, statuts passés)")

@@ -1,10 +1,13 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from clara.admin_helpers import (
     BoundedInlineMixin,
     EditConflictAdminMixin,
+    EditConflictForm,
     SpreadsheetImportExportMixin,
     euros_column,
     year_filter,
@@ -17,12 +20,42 @@ from projects.models import (
     SupportAction,
 )
 from projects.resources import FundedProjectResource
+from projects.services import (
+    funded_project_check_open,
+    funded_project_open,
+    project_status_check,
+    project_status_set,
+)
 
 
 class ProjectYearStatusInline(BoundedInlineMixin, admin.TabularInline):
+    """Read only here: a year's status is set on its own page, where it is checked against
+    the other years (a completed or stopped project never resumes)."""
+
     model = ProjectYearStatus
     extra = 0
     fields = ("year", "status", "note")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class FundedProjectAdminForm(forms.ModelForm):
+    class Meta:
+        model = FundedProject
+        fields = ("award", "name", "site", "start_date", "end_date", "public_summary")
+
+    def clean_award(self):
+        award = self.cleaned_data["award"]
+        if self.instance.pk is None and award is not None:
+            try:
+                funded_project_check_open(award=award)
+            except ValidationError as error:
+                raise forms.ValidationError(error.message_dict["award"]) from None
+        return award
 
 
 class FollowUpReportInline(BoundedInlineMixin, admin.StackedInline):
@@ -39,6 +72,7 @@ class OutcomeInline(BoundedInlineMixin, admin.TabularInline):
 
 @admin.register(FundedProject)
 class FundedProjectAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    form = FundedProjectAdminForm
     resource_classes = [FundedProjectResource]
     list_display = (
         "name", "reference", "programme", "site", "award_euros", "start_date", "end_date",
@@ -69,9 +103,46 @@ class FundedProjectAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
             kwargs["queryset"] = db_field.related_model.objects.select_related("application")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_readonly_fields(self, request, obj=None):
+        return ("award",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        project = funded_project_open(
+            award=obj.award, name=obj.name, site=obj.site, start_date=obj.start_date,
+            end_date=obj.end_date, public_summary=obj.public_summary, by=request.user,
+        )
+        obj.pk = project.pk
+        obj._state.adding = False
+
+
+class ProjectYearStatusAdminForm(EditConflictForm):
+    class Meta:
+        model = ProjectYearStatus
+        fields = ("project", "year", "status", "note")
+
+    def clean(self):
+        cleaned = super().clean()
+        project = cleaned.get("project") or getattr(self.instance, "project", None)
+        if project and cleaned.get("year") and cleaned.get("status"):
+            try:
+                project_status_check(
+                    project=project, year=cleaned["year"], status=cleaned["status"],
+                    exclude_pk=self.instance.pk,
+                )
+            except ValidationError as error:
+                self.add_error("status", error.message_dict["status"])
+        return cleaned
+
 
 @admin.register(ProjectYearStatus)
 class ProjectYearStatusAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
+    """Each year's status goes through `project_status_set`, checked against the project's
+    other years."""
+
+    form = ProjectYearStatusAdminForm
     list_display = ("project", "year", "status", "note")
     list_filter = (
         "year", "status", "project__award__application__call__programme",
@@ -79,6 +150,17 @@ class ProjectYearStatusAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("project",)
     search_fields = ("project__name", "project__award__application__reference")
     autocomplete_fields = ("project",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("project", "year") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        row = project_status_set(
+            project=obj.project, year=obj.year, status=obj.status, note=obj.note,
+            by=request.user,
+        )
+        obj.pk = row.pk
+        obj._state.adding = False
 
     def get_queryset(self, request):
         # __str__ follows a foreign key, also in autocomplete results. The changelist

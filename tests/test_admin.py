@@ -180,7 +180,7 @@ def test_admin_import_and_export_pages_offer_csv_and_xlsx_only(
     ids=[m._meta.label for m, _ in SPREADSHEET_ADMINS],
 )
 def test_admin_export_queries_do_not_grow_with_rows(superuser_client, model, model_admin):
-    [resource_class] = model_admin.resource_classes
+    resource_class = model_admin.resource_classes[0]
     build(model)
     _export(superuser_client, model, resource_class, "0")
     with CaptureQueriesContext(connection) as with_one:
@@ -369,7 +369,10 @@ def test_application_change_form_queries_do_not_grow_with_inline_rows(superuser_
     for _ in range(3):
         f.AttachmentFactory(application=application)
         f.ReviewFactory(application=application)
-        f.DecisionFactory(application=application, recorded_by=f.StaffUserFactory())
+        # Only one final decision per application: the others are eligibility decisions.
+        f.DecisionFactory(
+            application=application, outcome="eligible", recorded_by=f.StaffUserFactory()
+        )
     with_four = count_queries(superuser_client, url)
 
     assert with_four == with_one
@@ -577,11 +580,14 @@ def test_award_export_xlsx_opens_with_expected_columns_and_numbers(superuser_cli
     rows = list(sheet.values)
     assert list(rows[0]) == [
         "demande (référence)", "programme", "titre", "montant (€)",
-        "total des contributions (€)", "date de décision", "date de convention", "notes",
+        "répartition (financeur : montant ; …)", "total des contributions (€)",
+        "date de décision", "date de convention", "notes",
     ]
+    contribution = award.contributions.get()
     assert rows[1][0] == "ONCO-2025-001"
     assert rows[1][3] == 14350
-    assert rows[1][4] == 10000
+    assert rows[1][4] == f"{contribution.funder.name} : 10000.00"
+    assert rows[1][5] == 10000
 
 
 def test_export_escapes_formula_cells_and_leaves_numbers_alone(superuser_client):

@@ -4,7 +4,6 @@ save is refused with a message and the first change is kept."""
 from decimal import Decimal
 
 import pytest
-from django.forms import MultiWidget
 
 from funding.models import Award
 from programmes.models import Application
@@ -14,40 +13,9 @@ from tests.factories import (
     ContributionFactory,
     SuperUserFactory,
 )
+from tests.helpers import admin_post_data
 
 pytestmark = pytest.mark.django_db
-
-
-def _post_data(response) -> dict:
-    """The data a browser would post back for the admin change form in `response`."""
-    data = {}
-
-    def add(form):
-        for name, field in form.fields.items():
-            value = form[name].value()
-            if value is None:
-                continue
-            widget = getattr(field.widget, "widget", field.widget)  # unwrap related wrappers
-            if isinstance(widget, MultiWidget):
-                for index, (sub, part) in enumerate(
-                    zip(widget.widgets, widget.decompress(value), strict=True)
-                ):
-                    data[f"{form.add_prefix(name)}_{index}"] = sub.format_value(part)
-            elif isinstance(value, (list, tuple)):
-                data[form.add_prefix(name)] = [str(v) for v in value]
-            elif isinstance(value, bool):
-                if value:
-                    data[form.add_prefix(name)] = "on"
-            else:
-                data[form.add_prefix(name)] = field.widget.format_value(value) or value
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        add(formset.management_form)
-        for form in formset.forms:
-            add(form)
-    return data
 
 
 def _client(client_class):
@@ -63,13 +31,13 @@ def test_admin_second_save_of_same_version_is_refused(client):
     ContributionFactory(award=award, amount=Decimal("40000"))
     url = f"/admin/funding/award/{award.pk}/change/"
     alice, bob = _client(Client), _client(Client)
-    alice_data = _post_data(alice.get(url))
-    bob_data = _post_data(bob.get(url))
+    alice_data = admin_post_data(alice.get(url))
+    bob_data = admin_post_data(bob.get(url))
 
-    alice_data["amount"] = "45000"
+    alice_data.update({"amount": "45000", "contributions-0-amount": "45000"})
     assert alice.post(url, alice_data).status_code == 302
 
-    bob_data["amount"] = "50000"
+    bob_data.update({"amount": "50000", "contributions-0-amount": "50000"})
     response = bob.post(url, bob_data)
 
     assert response.status_code == 200
@@ -85,10 +53,10 @@ def test_admin_save_after_reload_goes_through(client):
     application = ApplicationFactory(status=Application.Status.SUBMITTED)
     url = f"/admin/programmes/application/{application.pk}/change/"
     staff = _client(Client)
-    data = _post_data(staff.get(url))
+    data = admin_post_data(staff.get(url))
     data["status"] = Application.Status.ELIGIBLE
     assert staff.post(url, data).status_code == 302
-    data = _post_data(staff.get(url))
+    data = admin_post_data(staff.get(url))
     data["status"] = Application.Status.UNDER_REVIEW
     assert staff.post(url, data).status_code == 302
     application.refresh_from_db()
@@ -103,7 +71,7 @@ def test_admin_post_without_version_is_refused(client):
     award = AwardFactory(amount=Decimal("40000"))
     url = f"/admin/funding/award/{award.pk}/change/"
     staff = _client(Client)
-    data = _post_data(staff.get(url))
+    data = admin_post_data(staff.get(url))
     data.pop("edit_version")
     data["amount"] = "1"
     response = staff.post(url, data)

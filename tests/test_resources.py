@@ -13,7 +13,7 @@ from clara.network.resources import (
     TeamResource,
 )
 from events.resources import EventResource
-from funding.models import Contribution
+from funding.models import Award, Contribution
 from funding.resources import AwardResource, ContributionResource
 from programmes.models import Application
 from programmes.resources import ApplicationResource, CallResource
@@ -30,7 +30,6 @@ ROUND_TRIPS = {
     CallResource: lambda: f.CallFactory(with_track=True),
     ApplicationResource: lambda: f.ApplicationFactory(domain=f.InnovationDomainFactory()),
     AwardResource: lambda: f.ContributionFactory().award,
-    ContributionResource: lambda: f.ContributionFactory(),
     FundedProjectResource: lambda: f.FundedProjectFactory(),
     EventResource: lambda: f.EventFactory(organiser=f.OrganisationFactory(),
                                           award=f.AwardFactory()),
@@ -74,22 +73,89 @@ def test_teamcensus_import_is_keyed_by_team_organisation_and_year():
     assert TeamCensus.objects.get(team=namesake, year=2025).researchers == 7
 
 
-def test_contribution_import_is_keyed_by_reference_and_funder():
+def test_contribution_import_on_its_own_is_refused():
     contribution = f.ContributionFactory(amount=Decimal("1000"))
-    reference = contribution.award.application.reference
-    other_funder = f.FunderFactory(name="Ligue contre le cancer — comité du Rhône")
     dataset = tablib.Dataset(
-        [reference, contribution.funder.name, "14 350,00"],
-        [reference, other_funder.name, "2500"],
+        [contribution.award.application.reference, contribution.funder.name, "2000"],
         headers=["demande (référence)", "financeur (nom)", "montant (€)"],
     )
 
     result = ContributionResource().import_data(dataset)
 
-    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.has_validation_errors()
     contribution.refresh_from_db()
-    assert contribution.amount == Decimal("14350")
-    assert Contribution.objects.get(funder=other_funder).amount == Decimal("2500")
+    assert contribution.amount == Decimal("1000")
+
+
+SPLIT = "répartition (financeur : montant ; …)"
+
+
+def _award_row(application, amount, split, decided="26/06/2025 18:00"):
+    return tablib.Dataset(
+        [application.reference, amount, split, decided],
+        headers=["demande (référence)", "montant (€)", SPLIT, "date de décision"],
+    )
+
+
+def test_award_import_creates_the_award_with_its_split():
+    application = f.ApplicationFactory(status=Application.Status.SELECTED)
+    inca = f.FunderFactory(name="Institut National du Cancer")
+    ligue = f.FunderFactory(name="Ligue contre le cancer — comité du Rhône")
+    dataset = _award_row(
+        application, "14 350,00",
+        "institut national du cancer : 10 000 ; Ligue contre le cancer — comité du Rhône : 4350",
+    )
+
+    result = AwardResource().import_data(dataset)
+
+    assert not result.has_errors() and not result.has_validation_errors(), [
+        r.error_dict for r in result.invalid_rows]
+    award = application.award
+    assert award.amount == Decimal("14350")
+    assert dict(award.contributions.values_list("funder", "amount")) == {
+        inca.pk: Decimal("10000"), ligue.pk: Decimal("4350"),
+    }
+
+
+@pytest.mark.parametrize(("split", "field"), [
+    ("Institut National du Cancer : 10000", "contributions"),  # does not add up
+    ("Inconnu : 14350", "contributions"),
+    ("Institut National du Cancer 14350", "contributions"),
+    ("Institut National du Cancer : beaucoup", "contributions"),
+])
+def test_award_import_with_a_bad_split_is_a_row_error_and_writes_nothing(split, field):
+    application = f.ApplicationFactory(status=Application.Status.SELECTED)
+    f.FunderFactory(name="Institut National du Cancer")
+
+    result = AwardResource().import_data(_award_row(application, "14350", split))
+
+    [row] = result.invalid_rows
+    assert field in row.error_dict
+    assert not Award.objects.exists() and not Contribution.objects.exists()
+
+
+def test_award_import_update_keeps_the_split_when_the_cell_is_empty():
+    contribution = f.ContributionFactory(amount=Decimal("40000"))
+    award = contribution.award
+    dataset = _award_row(award.application, "40000", "")
+    dataset.append_col(["Revu en comité."], header="notes")
+
+    result = AwardResource().import_data(dataset)
+
+    assert not result.has_validation_errors(), [r.error_dict for r in result.invalid_rows]
+    award.refresh_from_db()
+    assert award.notes == "Revu en comité."
+    assert list(award.contributions.values_list("amount", flat=True)) == [Decimal("40000")]
+
+
+def test_award_import_of_an_application_not_selected_is_a_row_error():
+    application = f.ApplicationFactory(status=Application.Status.NOT_SELECTED)
+    f.FunderFactory(name="Institut National du Cancer")
+    result = AwardResource().import_data(
+        _award_row(application, "100", "Institut National du Cancer : 100")
+    )
+    assert result.has_validation_errors()
+    assert not Award.objects.exists()
 
 
 def test_application_import_names_the_investigator_by_orcid_or_email():
@@ -150,16 +216,16 @@ def test_person_import_with_bad_orcid_is_a_row_error():
 
 
 def test_decimal_cell_that_is_not_a_number_is_a_row_error():
-    contribution = f.ContributionFactory()
-    dataset = tablib.Dataset(
-        [contribution.award.application.reference, contribution.funder.name, "beaucoup"],
-        headers=["demande (référence)", "financeur (nom)", "montant (€)"],
-    )
+    f.TeamCensusFactory()
+    exported = TeamCensusResource().export()
+    row = dict(zip(exported.headers, exported[0], strict=True))
+    row["chercheurs en cancérologie"] = "beaucoup"
+    dataset = tablib.Dataset(list(row.values()), headers=list(row))
 
-    result = ContributionResource().import_data(dataset, dry_run=True)
+    result = TeamCensusResource().import_data(dataset, dry_run=True)
 
     [row] = result.invalid_rows
-    assert row.error_dict["amount"] == ["« beaucoup » n'est pas un nombre."]
+    assert row.error_dict["researchers"] == ["« beaucoup » n'est pas un nombre."]
 
 
 def test_french_amount_reads_the_same_in_the_english_admin():

@@ -1,0 +1,35 @@
+"""Helpers shared by the admin tests."""
+
+from django.forms import MultiWidget
+
+
+def admin_post_data(response) -> dict:
+    """The data a browser would post back for the admin change form in `response`."""
+    data = {}
+
+    def add(form):
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if value is None:
+                continue
+            widget = getattr(field.widget, "widget", field.widget)  # unwrap related wrappers
+            if isinstance(widget, MultiWidget):
+                for index, (sub, part) in enumerate(
+                    zip(widget.widgets, widget.decompress(value), strict=True)
+                ):
+                    data[f"{form.add_prefix(name)}_{index}"] = sub.format_value(part)
+            elif isinstance(value, (list, tuple)):
+                data[form.add_prefix(name)] = [str(v) for v in value]
+            elif isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+            else:
+                data[form.add_prefix(name)] = field.widget.format_value(value) or value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.forms:
+            add(form)
+    return data
