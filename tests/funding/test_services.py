@@ -175,3 +175,22 @@ def test_award_record_concurrent_awards_never_overspend_the_envelope():
         thread.join()
     assert sorted(outcomes) == ["ok", "refused"]
     assert Award.objects.count() == 1
+
+
+def test_award_record_failure_in_the_split_leaves_no_award(monkeypatch):
+    """QUALITY 13: the database refuses a contribution (simulated) after the award row was
+    written; the award is rolled back with it."""
+    from django.db import IntegrityError
+
+    application = _selected()
+    funder = f.FunderFactory()
+
+    def failing_save(self, *args, **kwargs):
+        raise IntegrityError("simulated failure")
+
+    monkeypatch.setattr(Contribution, "save", failing_save)
+    with pytest.raises(IntegrityError):
+        award_record(application=application, amount=Decimal("100"), decided_at=DECIDED,
+                     contributions={funder: Decimal("100")})
+    assert not Award.objects.exists()
+    assert not Award.history.exists()

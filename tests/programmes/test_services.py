@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from programmes.models import Application, Decision
@@ -180,3 +180,55 @@ def test_application_import_history_never_moves_an_existing_application():
     assert "reference" in error.value.message_dict
     existing.refresh_from_db()
     assert existing.status == S.NOT_SELECTED
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks (select_for_update) need PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_application_set_status_two_concurrent_submits_give_one_submission():
+    """QUALITY 11: two submits of one draft at once; exactly one is applied."""
+    import threading
+
+    application = f.ApplicationFactory(status=S.DRAFT)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit():
+        try:
+            barrier.wait()
+            application_set_status(
+                application=Application.objects.get(pk=application.pk), status=S.SUBMITTED
+            )
+            outcomes.append("submitted")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "submitted"]
+    assert application.history.filter(status=S.SUBMITTED).count() == 1
+
+
+def test_decision_record_failure_after_a_write_leaves_nothing(monkeypatch):
+    """QUALITY 13: the database refuses the second write of the service (simulated); the
+    decision written first is rolled back with it."""
+    application = f.ApplicationFactory(status=S.UNDER_REVIEW)
+    original_save = Application.save
+
+    def failing_save(self, *args, **kwargs):
+        raise IntegrityError("simulated failure")
+
+    monkeypatch.setattr(Application, "save", failing_save)
+    with pytest.raises(IntegrityError):
+        decision_record(application=application, outcome=Decision.Outcome.SELECTED,
+                        committee_date=COMMITTEE)
+    monkeypatch.setattr(Application, "save", original_save)
+    assert not Decision.objects.exists()
+    application.refresh_from_db()
+    assert application.status == S.UNDER_REVIEW
