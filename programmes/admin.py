@@ -190,7 +190,7 @@ class ApplicationAdminForm(EditConflictForm):
     decision needs its date). The form never writes the status on its own."""
 
     committee_date = forms.DateField(
-        label=_("date du comité"), required=False,
+        label=_("Date du comité"), required=False,
         help_text=_("Pour une décision du comité (éligibilité, audition, sélection)."),
     )
 
@@ -255,7 +255,7 @@ class ApplicationAdminForm(EditConflictForm):
 
 class ApplicationActionForm(ActionForm):
     committee_date = forms.DateField(
-        label=_("date du comité"), required=False,
+        label=_("Date du comité"), required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
