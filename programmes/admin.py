@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from clara.admin_helpers import (
@@ -384,8 +385,11 @@ class ApplicationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, Sim
         count = queryset.count()
         self.message_user(
             request,
-            _("%(count)s demande(s) passée(s) au statut « %(status)s ».")
-            % {"count": count, "status": Application.Status(status).label},
+            ngettext(
+                "%(count)s demande est passée au statut « %(status)s ».",
+                "%(count)s demandes sont passées au statut « %(status)s ».",
+                count,
+            ) % {"count": count, "status": Application.Status(status).label},
             messages.SUCCESS,
         )
 
