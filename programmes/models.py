@@ -377,6 +377,9 @@ class Attachment(models.Model):
         verbose_name = _("pièce jointe")
         verbose_name_plural = _("pièces jointes")
         ordering = ["application", "uploaded_at"]
+        indexes = [
+            models.Index(fields=["application", "uploaded_at"], name="attachment_ordering_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.original_name

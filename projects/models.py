@@ -45,6 +45,7 @@ class FundedProject(models.Model):
                 name="project_end_after_start",
             ),
         ]
+        indexes = [models.Index(fields=["name"], name="project_name_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -152,6 +153,7 @@ class Outcome(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="outcome_amount_positive"),
         ]
+        indexes = [models.Index(fields=["project", "-date"], name="outcome_ordering_idx")]
 
     def __str__(self) -> str:
         return self.title

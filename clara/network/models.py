@@ -160,6 +160,7 @@ class Team(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="team_unique_name"),
         ]
+        indexes = [models.Index(fields=["name"], name="team_name_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -248,6 +249,7 @@ class Person(models.Model):
                 fields=["orcid"], condition=~Q(orcid=""), name="person_unique_orcid"
             ),
         ]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="person_name_idx")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
