@@ -67,3 +67,39 @@ def test_admin_e2e_export_select_all(staff_page, artifacts_dir):
         expect(boxes.nth(index)).not_to_be_checked()
     page.screenshot(path=artifacts_dir / "admin-export.png", full_page=True)
     assert page.csp_violations == []
+
+
+def test_admin_e2e_staff_record_a_committee_decision(staff_page, artifacts_dir):
+    """The status list offers only the allowed moves; choosing "Retenue" with the committee's
+    date records the decision with it, and a bulk move that is not allowed changes nothing."""
+    from programmes.models import Application, Decision
+
+    page = staff_page
+    application = ApplicationFactory(status=Application.Status.UNDER_REVIEW)
+    stuck = ApplicationFactory(status=Application.Status.NOT_SELECTED)
+
+    page.goto(f"/admin/programmes/application/{application.pk}/change/")
+    options = page.locator("#id_status option")
+    expect(options).to_have_count(5)
+    page.select_option("#id_status", "selected")
+    page.fill("#id_committee_date", "26/06/2025")
+    page.screenshot(path=artifacts_dir / "admin-application-decision.png", full_page=True)
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+
+    application.refresh_from_db()
+    assert application.status == Application.Status.SELECTED
+    assert Decision.objects.get(application=application).committee_date.isoformat() == (
+        "2025-06-26"
+    )
+
+    page.goto("/admin/programmes/application/?status__exact=not_selected")
+    page.locator("#result_list input.action-select").first.check()
+    page.select_option("select[name=action]", "move_to_selected")
+    page.fill("input[name=committee_date]", "2025-06-26")
+    page.click("button[name=index]")
+    expect(page.locator(".messagelist .error")).to_contain_text("Aucune demande n'a changé")
+    page.screenshot(path=artifacts_dir / "admin-bulk-refused.png", full_page=True)
+    stuck.refresh_from_db()
+    assert stuck.status == Application.Status.NOT_SELECTED
+    assert page.csp_violations == []
