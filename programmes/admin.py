@@ -18,6 +18,7 @@ from clara.admin_helpers import (
     SpreadsheetImportExportMixin,
     euros_column,
 )
+from funding.services import call_check_budget
 from programmes.models import (
     Application,
     Attachment,
@@ -93,8 +94,23 @@ class RequiredDocumentInline(BoundedInlineMixin, admin.TabularInline):
     fields = ("position", "label", "mandatory")
 
 
+class CallAdminForm(forms.ModelForm):
+    class Meta:
+        model = Call
+        fields = "__all__"  # noqa: DJ007 (the admin's fieldsets choose the fields)
+
+    def clean_budget(self):
+        budget = self.cleaned_data["budget"]
+        try:
+            call_check_budget(call=self.instance, budget=budget)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["budget"]) from None
+        return budget
+
+
 @admin.register(Call)
 class CallAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    form = CallAdminForm
     resource_classes = [CallResource]
     list_display = (
         "title", "programme", "track", "year", "opens_at", "closes_at", "budget_euros",

@@ -22,6 +22,7 @@ from clara.admin_helpers import (
     lookup_field,
 )
 from clara.network.models import Person
+from funding.services import call_check_budget
 from programmes.models import Application, Call, InnovationDomain, Programme, Track
 from programmes.services import (
     application_check_history_import,
@@ -103,6 +104,14 @@ class CallResource(SpreadsheetResource):
         export_order = fields
 
     export_select_related = ("programme", "track")
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        try:
+            call_check_budget(call=instance, budget=instance.budget)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        super().validate_instance(instance, errors, validate_unique)
 
 
 class ApplicationResource(SpreadsheetResource):

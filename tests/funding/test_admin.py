@@ -80,3 +80,45 @@ def test_contribution_admin_is_read_only(superuser_client):
     assert superuser_client.get("/admin/funding/contribution/add/").status_code == 403
     contribution.refresh_from_db()
     assert contribution.amount == Decimal("20000")
+
+
+def test_call_admin_refuses_an_envelope_below_the_awards(superuser_client):
+    from tests.helpers import admin_post_data as post_data
+
+    call = f.CallFactory(budget=Decimal("100000"))
+    f.AwardFactory(application=f.ApplicationFactory(
+        call=call, status=Application.Status.SELECTED), amount=Decimal("60000"))
+    url = f"/admin/programmes/call/{call.pk}/change/"
+    data = post_data(superuser_client.get(url))
+    data["budget"] = "59999.99"
+
+    response = superuser_client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["budget"] == [
+        "Les financements déjà accordés sur cet appel font 60\u202f000\xa0€ : l'enveloppe ne "
+        "peut pas être inférieure."
+    ]
+    call.refresh_from_db()
+    assert call.budget == Decimal("100000")
+    data["budget"] = "60000"
+    assert superuser_client.post(url, data).status_code == 302
+
+
+def test_call_import_refuses_an_envelope_below_the_awards():
+    import tablib
+
+    from programmes.resources import CallResource
+
+    call = f.CallFactory(budget=Decimal("100000"))
+    f.AwardFactory(application=f.ApplicationFactory(
+        call=call, status=Application.Status.SELECTED), amount=Decimal("60000"))
+    exported = CallResource().export()
+    row = dict(zip(exported.headers, exported[0], strict=True))
+    row["enveloppe budgétaire (€)"] = "50000"
+
+    result = CallResource().import_data(tablib.Dataset(list(row.values()), headers=list(row)))
+
+    assert result.has_validation_errors()
+    call.refresh_from_db()
+    assert call.budget == Decimal("100000")
