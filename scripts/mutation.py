@@ -123,13 +123,13 @@ class _Counter(ast.NodeTransformer):
                 ):
                     keyword.arg = keyword.arg[: -len(suffix)] + replacement
                     break
-            if "__" in keyword.arg or _is_query_value(keyword.value):
-                if self._point(node, f"keyword {keyword.arg}= dropped"):
-                    del node.keywords[position]
-                    return node
-            if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
-                if self._point(node, f"{keyword.arg}={keyword.value.value!r} -> 'mutant'"):
-                    keyword.value = ast.copy_location(ast.Constant("mutant"), keyword.value)
+            droppable = "__" in keyword.arg or _is_query_value(keyword.value)
+            if droppable and self._point(node, f"keyword {keyword.arg}= dropped"):
+                del node.keywords[position]
+                return node
+            text = isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str)
+            if text and self._point(node, f"{keyword.arg}={keyword.value.value!r} -> 'mutant'"):
+                keyword.value = ast.copy_location(ast.Constant("mutant"), keyword.value)
         return node
 
     def visit_Raise(self, node):

@@ -150,7 +150,10 @@ def test_parser_reads_plurals_contexts_and_continuations(tmp_path):
 
 def test_model_and_figure_strings_translate():
     from clara.keyfigures import selectors
+    from clara.network.models import Site
     from programmes.models import Application
+
+    lyon = Site(name="Lyon", slug="lyon")
 
     with translation.override("en"):
         assert str(Application._meta.verbose_name) == "funding application"
@@ -160,7 +163,7 @@ def test_model_and_figure_strings_translate():
         assert translation.gettext("Chiffres clefs de l'année") == "Key figures of the year"
         assert str(selectors.SECTIONS["year"]) == "Key figures of the year"
         # Labels interpolated at import time must still follow the active language.
-        assert str(selectors.FIGURES["sites.lyon.researchers"].label) == (
+        assert str(selectors.site_figures(lyon)[0].label) == (
             "cancer researchers and doctoral students — Lyon"
         )
         assert str(selectors.FIGURES["oncostarter.selected.blanc"].label) == (
@@ -168,13 +171,16 @@ def test_model_and_figure_strings_translate():
         )
     with translation.override("fr"):
         assert str(Application._meta.verbose_name) == "demande de financement"
-        assert str(selectors.FIGURES["sites.lyon.researchers"].label) == (
+        assert str(selectors.site_figures(lyon)[0].label) == (
             "chercheurs et doctorants en cancérologie — Lyon"
         )
 
 
 @pytest.mark.django_db
 def test_keyfigures_page_in_english(client):
+    from tests.factories import SiteFactory
+
+    SiteFactory()
     response = client.get("/chiffres-clefs/2025/", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
@@ -191,6 +197,9 @@ def test_keyfigures_page_in_english(client):
 
 @pytest.mark.django_db
 def test_keyfigures_page_stays_french_by_default(client):
+    from tests.factories import SiteFactory
+
+    SiteFactory()
     html = client.get("/chiffres-clefs/2025/").content.decode()
 
     assert '<html lang="fr">' in html

@@ -1,7 +1,7 @@
 """Admin list filter that narrows a changelist to the records behind one key figure.
 
 The key-figures page and the staff dashboard link to `<changelist>?chiffre=<year>:<key>`; the
-filter applies `clara.selectors.figure_records(key, year)`, the same queryset the public
+filter applies `clara.keyfigures.selectors.figure_records(key, year)`, the same queryset the public
 drill-down lists, so the changelist shows exactly the rows that make the figure.
 """
 
@@ -16,7 +16,7 @@ def parse_figure_value(value: str | None) -> tuple[int, str] | None:
     if not value or ":" not in value:
         return None
     year, _sep, key = value.partition(":")
-    if not year.isdigit() or key not in selectors.FIGURES:
+    if not year.isdigit() or selectors.figure_for_key(key) is None:
         return None
     return int(year), key
 
@@ -31,7 +31,7 @@ class KeyFigureFilter(admin.SimpleListFilter):
         if parsed is None:
             return []
         year, key = parsed
-        return [(self.value(), f"{selectors.FIGURES[key].label} ({year})")]
+        return [(self.value(), f"{selectors.figure_for_key(key).label} ({year})")]
 
     def queryset(self, request, queryset):
         parsed = parse_figure_value(self.value())
@@ -50,7 +50,7 @@ def add_key_figure_filter(site=admin.site) -> None:
     Called when the app is ready (after the admin modules registered their models), so that
     the domain apps' admin modules need not import the key figures.
     """
-    for model in {figure.admin_model for figure in selectors.FIGURES.values()}:
+    for model in {family(2000).model for family in selectors.FAMILIES.values()}:
         model_admin = site._registry.get(model)
         if model_admin is not None and KeyFigureFilter not in model_admin.list_filter:
             model_admin.list_filter = (*model_admin.list_filter, KeyFigureFilter)

@@ -1,30 +1,49 @@
 """The yearly key figures of the activity report, computed from the records.
 
-`key_figures_for_year(year)` returns every figure of one year in a fixed number of grouped
-queries (twenty, whatever the size of the data), stitched together in Python.
-`figure_records(key, year)` returns the queryset of the records behind one figure: the
-drill-down lists and the admin filter use it, and the tests check that it agrees with the
-figure. Both are built on the same base querysets below, so a definition lives in one place.
+A figure is data, defined once in the catalogue below: the family of records it reads (a
+base queryset of one year), a condition on those records (a `Q`) and a measure (a count, a
+sum, a distinct count, a share, a mean). Nothing else defines it:
+
+- `key_figures_for_year(year)` asks the database once per family, with conditional
+  aggregation (`family(year).aggregate(key=Count("pk", filter=condition), ...)`): a fixed
+  number of queries (one per family, plus one to list the sites) whatever the size of the data;
+- `figure_records(key, year)` — the drill-down lists and the admin filter — is
+  `family(year).filter(condition)`, and the measure applied to it gives the figure again
+  (tests check this for every figure, on the demo data and on random records).
+
+Conditions never cross a one-to-many relation inside a family (that would repeat rows in the
+family-wide aggregate): such questions are asked with `Exists(...)` or by a family of their own.
 
 How the year is decided (dates are read in Europe/Paris, the project's TIME_ZONE):
 - calls and their applications: the call's closing date-time;
 - awards, contributions and planned company investments: the award's decision date-time;
 - project status and team census: the `year` stored on that yearly record;
-- events, international actions and support actions: their (start) date;
+- events (and their speakers, posters, prizes, surveys), international actions and support
+  actions: their (start) date;
 - companies and working groups: their activity period overlaps the year.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+)
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
-from clara.network.models import Organisation, Team, TeamCensus
+from clara.network.models import Organisation, Site, TeamCensus
 from events.models import (
     Event,
     EventSpeaker,
@@ -39,108 +58,175 @@ from programmes.models import Application, Call, Decision, InnovationDomain, Pro
 from projects.models import ProjectYearStatus, SupportAction
 
 P = Programme.Kind
+E = Event.Kind
 ZERO = Decimal("0")
 
-# Short names used in figure keys for the programme families.
-PROGRAMME_KEYS = {
-    P.ONCOSTARTER: "oncostarter",
-    P.PROOF_OF_CONCEPT: "poc",
-    P.STRUCTURING: "structuring",
-}
 # Kinds of events that count among "événements organisés ou soutenus": workshops are counted
-# with the skills, international conferences with the international actions, partnerships
-# (the summer school) with the skills.
+# with the skills, international conferences with the international actions.
 ANIMATION_ROLES = (Event.Role.ORGANISED, Event.Role.SUPPORTED)
 
 
-# --- Base querysets: one definition per family of records -------------------------------
+# --- Families: the records of one year ------------------------------------------------------
 
 
-def census_rows(year: int):
-    """Team census rows of `year`: one per team counted in the network that year."""
-    return TeamCensus.objects.filter(year=year)
-
-
-def oncology_companies(year: int):
-    return Organisation.objects.companies_in_oncology(year)
-
-
-def calls_closing(year: int):
-    return Call.objects.closing_in(year)
-
-
-def applications_counted(year: int):
+def _applications(year: int):
     """Applications to calls closing in `year`, submitted and not withdrawn."""
     return Application.objects.submitted().filter(call__closes_at__year=year)
 
 
-def research_awards(year: int):
-    """Awards decided in `year` in the research programmes (Oncostarter, PoC, structuring)."""
-    return Award.objects.decided_in(year).filter(
-        application__call__programme__kind__in=Programme.RESEARCH_KINDS
-    )
-
-
-def contributions_decided(year: int):
+def _contributions(year: int):
     return Contribution.objects.filter(award__decided_at__year=year)
 
 
-def investments_decided(year: int):
-    return CompanyInvestment.objects.filter(award__decided_at__year=year)
-
-
-def project_statuses(year: int):
-    return ProjectYearStatus.objects.filter(year=year)
-
-
-def support_actions(year: int):
-    return SupportAction.objects.filter(date__year=year)
-
-
-def events_in(year: int):
+def _events(year: int):
     return Event.objects.in_year(year)
 
 
-def animation_events(year: int):
-    """Events organised or supported by CLARA in `year`, as the report counts them."""
-    return events_in(year).filter(
-        parent__isnull=True, role__in=ANIMATION_ROLES, is_international=False
-    ).exclude(kind=Event.Kind.WORKSHOP)
-
-
-def working_groups_active(year: int):
-    return WorkingGroup.objects.filter(started_on__year__lte=year).filter(
+FAMILIES: dict[str, Callable] = {
+    "census": lambda year: TeamCensus.objects.filter(year=year),
+    "companies": lambda year: Organisation.objects.companies_in_oncology(year),
+    "calls": lambda year: Call.objects.closing_in(year),
+    # Entry keys of the Oncostarter calls closing in the year.
+    "tracks": lambda year: Track.objects.filter(Exists(
+        Call.objects.closing_in(year).filter(track=OuterRef("pk"), programme__kind=P.ONCOSTARTER)
+    )),
+    "applications": _applications,
+    # Innovation domains of the applications counted in the year.
+    "domains": lambda year: InnovationDomain.objects.filter(
+        Exists(_applications(year).filter(domain=OuterRef("pk")))
+    ),
+    "awards": lambda year: Award.objects.decided_in(year),
+    "contributions": _contributions,
+    # Funders of the Oncostarter awards decided in the year.
+    "oncostarter_funders": lambda year: Funder.objects.filter(Exists(
+        _contributions(year).filter(
+            funder=OuterRef("pk"), award__application__call__programme__kind=P.ONCOSTARTER
+        )
+    )),
+    "investments": lambda year: CompanyInvestment.objects.filter(award__decided_at__year=year),
+    "statuses": lambda year: ProjectYearStatus.objects.filter(year=year),
+    "support": lambda year: SupportAction.objects.filter(date__year=year),
+    "events": _events,
+    "speakers": lambda year: EventSpeaker.objects.filter(event__start_date__year=year),
+    "posters": lambda year: Poster.objects.filter(event__start_date__year=year),
+    "prizes": lambda year: Prize.objects.filter(event__start_date__year=year),
+    "surveys": lambda year: SurveyResponse.objects.filter(event__start_date__year=year),
+    "working_groups": lambda year: WorkingGroup.objects.filter(started_on__year__lte=year).filter(
         Q(ended_on__isnull=True) | Q(ended_on__year__gte=year)
+    ),
+    "international": lambda year: InternationalAction.objects.in_year(year),
+}
+
+
+# --- Measures: what is computed over the records that meet the condition -------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a figure is computed from its records: aggregate parts (each given the figure's
+    condition as `filter`) and the arithmetic that turns them into the published value."""
+
+    parts: Callable[[Q | None], dict]
+    finish: Callable[[dict], int | Decimal]
+    unit: str
+
+
+def _int(value) -> int:
+    return int(value or 0)
+
+
+def count() -> Measure:
+    return Measure(lambda q: {"n": Count("pk", filter=q)}, lambda r: _int(r["n"]), "count")
+
+
+def count_distinct(field_name: str) -> Measure:
+    return Measure(
+        lambda q: {"n": Count(field_name, filter=q, distinct=True)},
+        lambda r: _int(r["n"]), "count",
     )
 
 
-def international_actions(year: int):
-    return InternationalAction.objects.in_year(year)
+def total(expression, unit: str = "sum") -> Measure:
+    """A sum: of people ("sum") or of euros ("eur", a Decimal)."""
+    if unit == "eur":
+        return Measure(
+            lambda q: {"total": Sum(expression, filter=q)},
+            lambda r: Decimal(r["total"] or 0), unit,
+        )
+    return Measure(lambda q: {"total": Sum(expression, filter=q)}, lambda r: _int(r["total"]),
+                   unit)
 
 
-def _supported_events(year: int):
-    return events_in(year).filter(kind=Event.Kind.SCIENTIFIC_EVENT, role=Event.Role.SUPPORTED)
+def share(condition: Q) -> Measure:
+    """Percentage of the records meeting `condition`, rounded half up to a whole number."""
+
+    def finish(r):
+        if not r["all"]:
+            return 0
+        value = Decimal(100) * r["yes"] / r["all"]
+        return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+    return Measure(
+        lambda q: {"all": Count("pk", filter=q),
+                   "yes": Count("pk", filter=condition & q if q else condition)},
+        finish, "percent",
+    )
 
 
-# --- The figures' catalogue --------------------------------------------------------------
+def mean(field_name: str) -> Measure:
+    """Mean of a rating, rounded half up to one decimal place."""
+
+    def finish(r):
+        if r["mean"] is None:
+            return ZERO
+        return Decimal(str(r["mean"])).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    return Measure(lambda q: {"mean": Avg(field_name, filter=q)}, finish, "rating")
+
+
+def days() -> Measure:
+    """Days covered by events, first and last day included."""
+    span = ExpressionWrapper(F("end_date") - F("start_date"), output_field=DurationField())
+
+    def finish(r):
+        return (r["span"].days if r["span"] else 0) + _int(r["n"])
+
+    return Measure(
+        lambda q: {"span": Sum(span, filter=q), "n": Count("pk", filter=q)}, finish, "days"
+    )
+
+
+# --- The catalogue ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Figure:
-    """What one key figure means and where its records are."""
+    """One key figure: what it means, which records it reads and how it is computed."""
 
     key: str
     section: str
-    label: str
-    definition: str
-    unit: str = "count"  # count | eur | rating | percent | days | sum
-    records: object = None  # callable(year) -> QuerySet of the records behind the figure
-    # Set when the figure counts distinct values of a field of its records (not the records).
-    distinct_on: str | None = None
+    label: object
+    definition: object
+    family: str
+    measure: Measure
+    condition: Q | None = field(default=None)
+
+    @property
+    def unit(self) -> str:
+        return self.measure.unit
 
     @property
     def admin_model(self):
-        return self.records(2000).model if self.records else None
+        return FAMILIES[self.family](2000).model
+
+    def records(self, year: int):
+        """The records behind the figure: its family filtered by its condition."""
+        records = FAMILIES[self.family](year)
+        return records.filter(self.condition) if self.condition is not None else records
+
+    def value_of(self, records) -> int | Decimal:
+        """The figure computed over `records` (its drill-down, or any subset)."""
+        return self.measure.finish(records.aggregate(**self.measure.parts(None)))
 
 
 SECTIONS = {
@@ -157,616 +243,339 @@ SECTIONS = {
     "international": _("International"),
 }
 
-
-def _forum_children(year: int, **filters):
-    return events_in(year).filter(parent__kind=Event.Kind.FORUM, **filters)
-
-
-def _programme_applications(kind: str, track: str | None = None, selected: bool = False):
-    def records(year: int):
-        qs = applications_counted(year).filter(call__programme__kind=kind)
-        if track:
-            qs = qs.filter(call__track__code=track)
-        if selected:
-            qs = qs.selected()
-        return qs
-
-    return records
+RESEARCHERS = F("researchers") + F("doctoral_students")
+ANIMATION = (
+    Q(parent__isnull=True, role__in=ANIMATION_ROLES, is_international=False)
+    & ~Q(kind=E.WORKSHOP)
+)
+SUPPORTED_EVENT = Q(kind=E.SCIENTIFIC_EVENT, role=Event.Role.SUPPORTED)
+RESEARCH = Q(application__call__programme__kind__in=Programme.RESEARCH_KINDS)
+M = InternationalAction.Kind
 
 
-def _programme_contributions(kind: str, funder_kind: str | None = None):
-    def records(year: int):
-        qs = contributions_decided(year).filter(award__application__call__programme__kind=kind)
-        if funder_kind:
-            qs = qs.filter(funder__kind=funder_kind)
-        return qs
+def _application_figures() -> list[Figure]:
+    kind = "call__programme__kind"
+    selected = Q(status=Application.Status.SELECTED)
+    figures = [
+        Figure("calls.applications", "year", _("demandes de financement"),
+               _("Demandes déposées (ni brouillon, ni retirée) aux appels clos dans l'année."),
+               "applications", count()),
+        Figure("oncostarter.submitted", "oncostarter",
+               _("projets déposés dans le cadre du programme Émergence"),
+               _("Demandes déposées aux appels Oncostarter clos dans l'année."),
+               "applications", count(), Q(**{kind: P.ONCOSTARTER})),
+    ]
+    for short, programme in (("oncostarter", P.ONCOSTARTER), ("poc", P.PROOF_OF_CONCEPT),
+                             ("structuring", P.STRUCTURING)):
+        figures.append(Figure(
+            f"{short}.selected", short, _("projets retenus"),
+            _("Demandes retenues aux appels du programme clos dans l'année."),
+            "applications", count(), Q(**{kind: programme}) & selected,
+        ))
+    for code, label in Track.Code.choices:
+        figures.append(Figure(
+            f"oncostarter.selected.{code}", "oncostarter",
+            format_lazy(_("projets lauréats Oncostarter {track}"), track=label),
+            _("Demandes retenues à l'appel Oncostarter de cette clef d'entrée."),
+            "applications", count(),
+            Q(**{kind: P.ONCOSTARTER, "call__track__code": code}) & selected,
+        ))
+    figures.append(Figure(
+        "oncostarter.auditions", "oncostarter", _("auditions"),
+        _("Demandes Oncostarter convoquées en audition (par exemple avec le groupe ECLAIR), aux "
+          "appels clos dans l'année."),
+        "applications", count(),
+        Q(**{kind: P.ONCOSTARTER}) & Q(Exists(Decision.objects.filter(
+            application=OuterRef("pk"), outcome=Decision.Outcome.AUDITION))),
+    ))
+    return figures
 
-    return records
+
+def _ongoing(short: str, programme: str) -> Figure:
+    return Figure(
+        f"{short}.ongoing", short, _("projets en cours de réalisation et de suivi"),
+        _("Projets financés du programme dont le statut de l'année est « en cours »."),
+        "statuses", count(),
+        Q(status=ProjectYearStatus.Status.ONGOING,
+          project__award__application__call__programme__kind=programme),
+    )
 
 
-def _ongoing(kind: str):
-    def records(year: int):
-        return project_statuses(year).filter(
-            status=ProjectYearStatus.Status.ONGOING,
-            project__award__application__call__programme__kind=kind,
-        )
-
-    return records
+def _event_kind(key, section, label, definition, kind, measure=None, **more) -> Figure:
+    return Figure(key, section, label, definition, "events", measure or count(),
+                  Q(kind=kind, **more))
 
 
-def _site_census(slug: str):
-    return lambda year: census_rows(year).filter(team__site__slug=slug)
-
-
-def _site_companies(slug: str):
-    return lambda year: oncology_companies(year).filter(site__slug=slug)
-
-
-def _intl(kind: str):
-    return lambda year: international_actions(year).filter(kind=kind)
-
-
-def _event_kind(kind: str):
-    return lambda year: events_in(year).filter(kind=kind)
-
-
-def _build_catalogue() -> list[Figure]:
-    f: list[Figure] = []
-    add = f.append
-    for slug, name in SITE_NAMES.items():
-        add(Figure(f"sites.{slug}.researchers", "network",
-                   format_lazy(_("chercheurs et doctorants en cancérologie — {site}"), site=name),
-                   _("Somme des chercheurs et doctorants des recensements d'équipes de l'année, "
-                     "pour les équipes de ce site."), "sum", _site_census(slug)))
-    for slug, name in SITE_NAMES.items():
-        add(Figure(f"sites.{slug}.companies", "network",
-                   format_lazy(
-                       _("entreprises développant des produits en cancérologie — {site}"),
-                       site=name),
-                   _("Entreprises du site développant des produits en cancérologie, actives "
-                     "pendant l'année."), "count", _site_companies(slug)))
-    add(Figure("network.teams", "year", _("équipes académiques et cliniques"),
-               _("Équipes ayant un recensement pour l'année."), "count", census_rows))
-    add(Figure("network.researchers", "year", _("chercheurs et doctorants en cancérologie"),
+def _static_catalogue() -> list[Figure]:
+    contribution_programme = "award__application__call__programme__kind"
+    forum_event = Q(event__kind=E.FORUM)
+    return [
+        Figure("network.teams", "year", _("équipes académiques et cliniques"),
+               _("Équipes ayant un recensement pour l'année."), "census", count()),
+        Figure("network.researchers", "year", _("chercheurs et doctorants en cancérologie"),
                _("Somme des chercheurs et des doctorants des recensements de l'année."),
-               "sum", census_rows))
-    add(Figure("network.health_professionals", "year",
+               "census", total(RESEARCHERS)),
+        Figure("network.health_professionals", "year",
                _("professionnels de santé en cancérologie"),
                _("Somme des professionnels de santé des recensements de l'année."),
-               "sum", census_rows))
-    add(Figure("network.companies", "year", _("entreprises visant le marché de la cancérologie"),
+               "census", total("health_professionals")),
+        Figure("network.companies", "year", _("entreprises visant le marché de la cancérologie"),
                _("Entreprises développant des produits en cancérologie dont la période "
-                 "d'activité couvre l'année."), "count", oncology_companies))
-    add(Figure("awards.count", "year", _("projets de recherche financés"),
+                 "d'activité couvre l'année."), "companies", count()),
+        Figure("awards.count", "year", _("projets de recherche financés"),
                _("Financements décidés dans l'année (date de décision, heure de Paris) pour "
                  "Oncostarter, Preuve du Concept et Projets structurants."),
-               "count", research_awards))
-    add(Figure("awards.amount_eur", "year", _("alloués par le CLARA aux projets de recherche"),
-               _("Somme des montants de ces financements."), "eur", research_awards))
-    add(Figure("domains.count", "year", _("domaines d'innovation"),
+               "awards", count(), RESEARCH),
+        Figure("awards.amount_eur", "year", _("alloués par le CLARA aux projets de recherche"),
+               _("Somme des montants de ces financements."), "awards", total("amount", "eur"),
+               RESEARCH),
+        Figure("domains.count", "year", _("domaines d'innovation"),
                _("Domaines d'innovation distincts des demandes déposées aux appels clos "
-                 "dans l'année."), "count",
-               lambda year: InnovationDomain.objects.filter(
-                   applications__in=applications_counted(year)).distinct()))
-    add(Figure("calls.count", "year", _("appels d'offres"),
-               _("Appels dont la clôture tombe dans l'année."), "count", calls_closing))
-    add(Figure("calls.applications", "year", _("demandes de financement"),
-               _("Demandes déposées (ni brouillon, ni retirée) aux appels clos dans l'année."),
-               "count", applications_counted))
-    add(Figure("support.count", "year", _("projets accompagnés et conseillés"),
-               _("Actions d'accompagnement datées de l'année."), "count", support_actions))
+                 "dans l'année."), "domains", count()),
+        Figure("calls.count", "year", _("appels d'offres"),
+               _("Appels dont la clôture tombe dans l'année."), "calls", count()),
+        *_application_figures()[:1],
+        Figure("support.count", "year", _("projets accompagnés et conseillés"),
+               _("Actions d'accompagnement datées de l'année."), "support", count()),
 
-    add(Figure("events.count", "animation", _("événements organisés ou soutenus"),
+        Figure("events.count", "animation", _("événements organisés ou soutenus"),
                _("Événements de l'année organisés ou soutenus par le CLARA, hors ateliers, "
                  "sessions d'un autre événement et actions internationales."),
-               "count", animation_events))
-    add(Figure("events.participants", "animation", _("personnes réunies"),
-               _("Somme des participants de ces événements."), "sum", animation_events))
-    add(Figure("working_groups.count", "animation", _("groupes de travail accompagnés"),
-               _("Groupes de travail actifs pendant l'année."), "count", working_groups_active))
-    add(Figure("info_sessions.count", "animation", _("sessions d'information"),
-               _("Sessions d'information de l'année."), "count",
-               _event_kind(Event.Kind.INFO_SESSION)))
+               "events", count(), ANIMATION),
+        Figure("events.participants", "animation", _("personnes réunies"),
+               _("Somme des participants de ces événements."), "events",
+               total("participants"), ANIMATION),
+        Figure("working_groups.count", "animation", _("groupes de travail accompagnés"),
+               _("Groupes de travail actifs pendant l'année."), "working_groups", count()),
+        _event_kind("info_sessions.count", "animation", _("sessions d'information"),
+                    _("Sessions d'information de l'année."), E.INFO_SESSION),
 
-    forum = _event_kind(Event.Kind.FORUM)
-    add(Figure("forum.days", "forum", _("jours"),
-               _("Durée du Forum de l'année, en jours."), "days", forum))
-    add(Figure("forum.participants", "forum", _("participants"),
-               _("Participants du Forum."), "sum", forum))
-    add(Figure("forum.speakers", "forum", _("intervenants"), _("Interventions au Forum."),
-               "count", lambda year: EventSpeaker.objects.filter(
-                   event__in=forum(year))))
-    add(Figure("forum.lay_posters", "forum", _("posters vulgarisés"),
-               _("Posters vulgarisés présentés au Forum."), "count",
-               lambda year: _posters(year, Event.Kind.FORUM, "lay")))
-    add(Figure("forum.scientific_posters", "forum", _("posters scientifiques"),
-               _("Posters scientifiques présentés au Forum."), "count",
-               lambda year: _posters(year, Event.Kind.FORUM, "scientific")))
-    add(Figure("forum.poster_prizes", "forum", _("prix du meilleur poster"),
-               _("Prix de poster remis au Forum."), "count",
-               lambda year: _prizes(year, Prize.Kind.POSTER_PRIZE).filter(
-                   event__kind=Event.Kind.FORUM)))
-    add(Figure("forum.startup_trophies", "forum", _("trophées à de jeunes start-up"),
-               _("Trophées start-up remis au Forum."), "count",
-               lambda year: _prizes(year, Prize.Kind.STARTUP_TROPHY).filter(
-                   event__kind=Event.Kind.FORUM)))
-    add(Figure("forum.workshops", "forum", _("ateliers participatifs"),
-               _("Ateliers rattachés au Forum de l'année."), "count",
-               lambda year: _forum_children(year, kind=Event.Kind.WORKSHOP)))
+        _event_kind("forum.days", "forum", _("jours"),
+                    _("Durée du Forum de l'année, en jours (premier et dernier inclus)."),
+                    E.FORUM, days()),
+        _event_kind("forum.participants", "forum", _("participants"),
+                    _("Participants du Forum."), E.FORUM, total("participants")),
+        Figure("forum.speakers", "forum", _("intervenants"), _("Interventions au Forum."),
+               "speakers", count(), forum_event),
+        Figure("forum.lay_posters", "forum", _("posters vulgarisés"),
+               _("Posters vulgarisés présentés au Forum."), "posters", count(),
+               forum_event & Q(kind=Poster.Kind.LAY)),
+        Figure("forum.scientific_posters", "forum", _("posters scientifiques"),
+               _("Posters scientifiques présentés au Forum."), "posters", count(),
+               forum_event & Q(kind=Poster.Kind.SCIENTIFIC)),
+        Figure("forum.poster_prizes", "forum", _("prix du meilleur poster"),
+               _("Prix de poster remis au Forum."), "prizes", count(),
+               forum_event & Q(kind=Prize.Kind.POSTER_PRIZE)),
+        Figure("forum.startup_trophies", "forum", _("trophées à de jeunes start-up"),
+               _("Trophées start-up remis au Forum."), "prizes", count(),
+               forum_event & Q(kind=Prize.Kind.STARTUP_TROPHY)),
+        _event_kind("forum.workshops", "forum", _("ateliers participatifs"),
+                    _("Ateliers rattachés au Forum de l'année."), E.WORKSHOP,
+                    parent__kind=E.FORUM),
 
-    add(Figure("supported_events.count", "supported_events", _("événements soutenus financièrement"),
-               _("Manifestations scientifiques de l'année soutenues par le CLARA."), "count",
-               _supported_events))
-    add(Figure("supported_events.poster_prizes", "supported_events",
+        Figure("supported_events.count", "supported_events",
+               _("événements soutenus financièrement"),
+               _("Manifestations scientifiques de l'année soutenues par le CLARA."),
+               "events", count(), SUPPORTED_EVENT),
+        Figure("supported_events.poster_prizes", "supported_events",
                _("prix posters remis par le CLARA"),
-               _("Prix de poster remis par le CLARA lors de ces manifestations."), "count",
-               lambda year: _prizes(year, Prize.Kind.POSTER_PRIZE).filter(
-                   event__in=_supported_events(year), awarded_by_clara=True)))
-    add(Figure("supported_events.subsidies_eur", "supported_events", _("de subventions accordées"),
-               _("Somme des subventions (financements) de ces manifestations."), "eur",
-               _supported_events))
+               _("Prix de poster remis par le CLARA lors de ces manifestations."), "prizes",
+               count(),
+               Q(event__kind=E.SCIENTIFIC_EVENT, event__role=Event.Role.SUPPORTED,
+                 kind=Prize.Kind.POSTER_PRIZE, awarded_by_clara=True)),
+        Figure("supported_events.subsidies_eur", "supported_events", _("de subventions accordées"),
+               _("Somme des subventions (financements) de ces manifestations."), "events",
+               total("award__amount", "eur"), SUPPORTED_EVENT),
 
-    evenings = _event_kind(Event.Kind.PUBLIC_EVENING)
-    add(Figure("public_evenings.count", "public", _("soirée grand public"),
-               _("Soirées grand public de l'année."), "count", evenings))
-    add(Figure("public_evenings.participants", "public", _("participants"),
-               _("Participants des soirées grand public."), "sum", evenings))
-    add(Figure("public_evenings.recommend_pct", "public",
+        _event_kind("public_evenings.count", "public", _("soirée grand public"),
+                    _("Soirées grand public de l'année."), E.PUBLIC_EVENING),
+        _event_kind("public_evenings.participants", "public", _("participants"),
+                    _("Participants des soirées grand public."), E.PUBLIC_EVENING,
+                    total("participants")),
+        Figure("public_evenings.recommend_pct", "public",
                _("recommanderaient la soirée à leurs proches"),
-               _("Part des réponses au questionnaire qui recommanderaient la soirée."),
-               "percent", lambda year: _survey(year)))
-    add(Figure("public_evenings.rating", "public", _("note moyenne"),
-               _("Moyenne des notes sur 5 du questionnaire de satisfaction."), "rating",
-               lambda year: _survey(year)))
+               _("Part des réponses au questionnaire des soirées grand public qui "
+                 "recommanderaient la soirée."),
+               "surveys", share(Q(would_recommend=True)), Q(event__kind=E.PUBLIC_EVENING)),
+        Figure("public_evenings.rating", "public", _("note moyenne"),
+               _("Moyenne des notes sur 5 du questionnaire de satisfaction des soirées grand "
+                 "public."), "surveys", mean("rating"), Q(event__kind=E.PUBLIC_EVENING)),
 
-    for kind, section in ((P.ONCOSTARTER, "oncostarter"), (P.PROOF_OF_CONCEPT, "poc"),
-                          (P.STRUCTURING, "structuring")):
-        short = PROGRAMME_KEYS[kind]
-        add(Figure(f"{short}.ongoing", section, _("projets en cours de réalisation et de suivi"),
-                   _("Projets financés dont le statut de l'année est « en cours »."),
-                   "count", _ongoing(kind)))
-        add(Figure(f"{short}.selected", section, _("projets retenus"),
-                   _("Demandes retenues aux appels du programme clos dans l'année."),
-                   "count", _programme_applications(kind, selected=True)))
-    add(Figure("oncostarter.tracks", "oncostarter", _("clefs d'entrée"),
+        _ongoing("oncostarter", P.ONCOSTARTER),
+        *_application_figures()[1:],
+        Figure("oncostarter.tracks", "oncostarter", _("clefs d'entrée"),
                _("Clefs d'entrée distinctes des appels Oncostarter clos dans l'année."),
-               "count", lambda year: Track.objects.filter(
-                   calls__in=calls_closing(year).filter(programme__kind=P.ONCOSTARTER)
-               ).distinct()))
-    add(Figure("oncostarter.submitted", "oncostarter",
-               _("projets déposés dans le cadre du programme Émergence"),
-               _("Demandes déposées aux appels Oncostarter clos dans l'année."), "count",
-               _programme_applications(P.ONCOSTARTER)))
-    for code, label in Track.Code.choices:
-        add(Figure(f"oncostarter.selected.{code}", "oncostarter",
-                   format_lazy(_("projets lauréats Oncostarter {track}"), track=label),
-                   _("Demandes retenues à l'appel de cette clef d'entrée."), "count",
-                   _programme_applications(P.ONCOSTARTER, track=code, selected=True)))
-    add(Figure("oncostarter.auditions", "oncostarter", _("auditions"),
-               _("Demandes Oncostarter convoquées en audition (par exemple avec le groupe "
-                 "ECLAIR), aux appels clos dans l'année."), "count", _oncostarter_auditions))
-    add(Figure("oncostarter.info_sessions", "oncostarter", _("sessions d'information dédiées"),
-               _("Sessions d'information de l'année présentant un appel Oncostarter."), "count",
-               lambda year: events_in(year).filter(kind=Event.Kind.INFO_SESSION,
-                                                   call__programme__kind=P.ONCOSTARTER)))
-    add(Figure("oncostarter.amount_eur", "oncostarter", _("alloués aux projets"),
+               "tracks", count()),
+        _event_kind("oncostarter.info_sessions", "oncostarter", _("sessions d'information dédiées"),
+                    _("Sessions d'information de l'année présentant un appel Oncostarter."),
+                    E.INFO_SESSION, call__programme__kind=P.ONCOSTARTER),
+        Figure("oncostarter.amount_eur", "oncostarter", _("alloués aux projets"),
                _("Contributions des financeurs aux financements Oncostarter décidés dans "
-                 "l'année."), "eur", _programme_contributions(P.ONCOSTARTER)))
-    add(Figure("oncostarter.ligue_committees", "oncostarter",
+                 "l'année."), "contributions", total("amount", "eur"),
+               Q(**{contribution_programme: P.ONCOSTARTER})),
+        Figure("oncostarter.ligue_committees", "oncostarter",
                _("comités départementaux de la Ligue contre le cancer"),
-               _("Comités de la Ligue contribuant à ces financements."), "count",
-               lambda year: Funder.objects.filter(
-                   contributions__in=_programme_contributions(
-                       P.ONCOSTARTER, Funder.Kind.LIGUE_COMMITTEE)(year)).distinct()))
-    add(Figure("poc.public_eur", "poc", _("alloués par les collectivités territoriales"),
-               _("Contributions des financeurs aux financements Preuve du Concept décidés "
-                 "dans l'année."), "eur", _programme_contributions(P.PROOF_OF_CONCEPT)))
-    add(Figure("poc.company_investment_eur", "poc",
+               _("Comités de la Ligue contribuant aux financements Oncostarter décidés dans "
+                 "l'année."), "oncostarter_funders", count(),
+               Q(kind=Funder.Kind.LIGUE_COMMITTEE)),
+
+        _ongoing("poc", P.PROOF_OF_CONCEPT),
+        Figure("poc.public_eur", "poc", _("alloués par les collectivités territoriales"),
+               _("Contributions des collectivités territoriales aux financements Preuve du "
+                 "Concept décidés dans l'année."), "contributions", total("amount", "eur"),
+               Q(**{contribution_programme: P.PROOF_OF_CONCEPT},
+                 funder__kind=Funder.Kind.LOCAL_AUTHORITY)),
+        Figure("poc.company_investment_eur", "poc",
                _("d'investissement prévu par les entreprises partenaires"),
-               _("Investissements prévus des entreprises sur ces financements."), "eur",
-               lambda year: investments_decided(year).filter(
-                   award__application__call__programme__kind=P.PROOF_OF_CONCEPT)))
-    add(Figure("structuring.amount_eur", "structuring", _("de financement global"),
+               _("Investissements prévus des entreprises sur les financements Preuve du Concept "
+                 "décidés dans l'année."), "investments", total("planned_amount", "eur"),
+               Q(**{contribution_programme: P.PROOF_OF_CONCEPT})),
+
+        _ongoing("structuring", P.STRUCTURING),
+        Figure("structuring.amount_eur", "structuring", _("de financement global"),
                _("Contributions aux financements Projets structurants décidés dans l'année."),
-               "eur", _programme_contributions(P.STRUCTURING)))
+               "contributions", total("amount", "eur"),
+               Q(**{contribution_programme: P.STRUCTURING})),
 
-    add(Figure("skills.trainings", "skills", _("formations"), _("Formations de l'année."),
-               "count", _event_kind(Event.Kind.TRAINING)))
-    add(Figure("skills.summer_schools", "skills", _("partenariats avec une école d'été"),
-               _("Écoles d'été de l'année."), "count", _event_kind(Event.Kind.SUMMER_SCHOOL)))
-    add(Figure("skills.workshops", "skills", _("ateliers participatifs"),
-               _("Tous les ateliers participatifs de l'année."), "count",
-               _event_kind(Event.Kind.WORKSHOP)))
+        _event_kind("skills.trainings", "skills", _("formations"), _("Formations de l'année."),
+                    E.TRAINING),
+        _event_kind("skills.summer_schools", "skills", _("partenariats avec une école d'été"),
+                    _("Écoles d'été de l'année."), E.SUMMER_SCHOOL),
+        _event_kind("skills.workshops", "skills", _("ateliers participatifs"),
+                    _("Tous les ateliers participatifs de l'année."), E.WORKSHOP),
 
-    M = InternationalAction.Kind
-    add(Figure("international.mobilities", "international", _("mobilités de jeunes chercheurs"),
-               _("Mobilités commençant dans l'année."), "count", _intl(M.MOBILITY)))
-    add(Figure("international.mobility_eur", "international", _("de soutien aux mobilités"),
-               _("Somme des financements de ces mobilités."), "eur", _intl(M.MOBILITY)))
-    add(Figure("international.mobility_countries", "international", _("pays de destination"),
-               _("Pays distincts de destination de ces mobilités."), "count",
-               _intl(M.MOBILITY), distinct_on="country"))
-    add(Figure("international.conferences", "international",
-               _("conférences internationales soutenues"),
-               _("Conférences internationales de l'année soutenues par le CLARA."), "count",
-               lambda year: events_in(year).filter(kind=Event.Kind.CONFERENCE,
-                                                   is_international=True)))
-    add(Figure("international.teachers", "international", _("enseignants mobilisés"),
-               _("Enseignants de la région mobilisés à l'étranger dans l'année."), "count",
-               _intl(M.TEACHING)))
-    add(Figure("international.students_hosted", "international", _("étudiants accueillis"),
-               _("Étudiants étrangers accueillis dans l'année."), "count",
-               _intl(M.STUDENT_HOSTED)))
-    add(Figure("international.delegations", "international", _("délégations"),
-               _("Délégations de l'année."), "count", _intl(M.DELEGATION)))
-    return f
-
-
-def _oncostarter_auditions(year: int):
-    return applications_counted(year).filter(
-        call__programme__kind=P.ONCOSTARTER, decisions__outcome=Decision.Outcome.AUDITION
-    ).distinct()
+        Figure("international.mobilities", "international", _("mobilités de jeunes chercheurs"),
+               _("Mobilités commençant dans l'année."), "international", count(),
+               Q(kind=M.MOBILITY)),
+        Figure("international.mobility_eur", "international", _("de soutien aux mobilités"),
+               _("Somme des financements de ces mobilités."), "international",
+               total("award__amount", "eur"), Q(kind=M.MOBILITY)),
+        Figure("international.mobility_countries", "international", _("pays de destination"),
+               _("Pays distincts de destination de ces mobilités."), "international",
+               count_distinct("country"), Q(kind=M.MOBILITY)),
+        _event_kind("international.conferences", "international",
+                    _("conférences internationales soutenues"),
+                    _("Conférences internationales de l'année soutenues par le CLARA."),
+                    E.CONFERENCE, is_international=True),
+        Figure("international.teachers", "international", _("enseignants mobilisés"),
+               _("Enseignants de la région mobilisés à l'étranger dans l'année."),
+               "international", count(), Q(kind=M.TEACHING)),
+        Figure("international.students_hosted", "international", _("étudiants accueillis"),
+               _("Étudiants étrangers accueillis dans l'année."), "international", count(),
+               Q(kind=M.STUDENT_HOSTED)),
+        Figure("international.delegations", "international", _("délégations"),
+               _("Délégations de l'année."), "international", count(), Q(kind=M.DELEGATION)),
+    ]
 
 
-def _posters(year: int, event_kind: str, poster_kind: str):
-    return Poster.objects.filter(
-        event__in=events_in(year).filter(kind=event_kind), kind=poster_kind
-    )
+# Figures that do not depend on the records (keys known without the database).
+FIGURES: dict[str, Figure] = {figure.key: figure for figure in _static_catalogue()}
 
 
-def _prizes(year: int, kind: str):
-    return Prize.objects.filter(event__start_date__year=year, kind=kind)
+def site_figures(site: Site) -> list[Figure]:
+    """The network's figures for one site: every `Site` record has them."""
+    return [
+        Figure(f"sites.{site.slug}.researchers", "network",
+               format_lazy(_("chercheurs et doctorants en cancérologie — {site}"), site=site.name),
+               _("Somme des chercheurs et doctorants des recensements d'équipes de l'année, "
+                 "pour les équipes de ce site."),
+               "census", total(RESEARCHERS), Q(team__site_id=site.pk)),
+        Figure(f"sites.{site.slug}.companies", "network",
+               format_lazy(_("entreprises développant des produits en cancérologie — {site}"),
+                           site=site.name),
+               _("Entreprises du site développant des produits en cancérologie, actives "
+                 "pendant l'année."), "companies", count(), Q(site_id=site.pk)),
+    ]
 
 
-def _survey(year: int):
-    return SurveyResponse.objects.filter(
-        event__in=events_in(year).filter(kind=Event.Kind.PUBLIC_EVENING)
-    )
+def figure_catalogue() -> dict[str, Figure]:
+    """Every figure: the per-site ones first (one query lists the sites), then the others, in
+    the order of the report."""
+    per_site = [figure for site in Site.objects.order_by("position", "name")
+                for figure in site_figures(site)]
+    researchers = [f for f in per_site if f.key.endswith(".researchers")]
+    companies = [f for f in per_site if f.key.endswith(".companies")]
+    return {f.key: f for f in [*researchers, *companies, *FIGURES.values()]}
 
 
-SITE_NAMES = {
-    "lyon": "Lyon",
-    "grenoble": "Grenoble",
-    "clermont-ferrand": "Clermont-Ferrand",
-    "saint-etienne": "Saint-Étienne",
-}
-
-FIGURES: dict[str, Figure] = {figure.key: figure for figure in _build_catalogue()}
+def figure_for_key(key: str) -> Figure | None:
+    """One figure by its key, or None (a site figure costs one query)."""
+    if key in FIGURES:
+        return FIGURES[key]
+    if key.startswith("sites."):
+        slug = key.split(".")[1]
+        site = Site.objects.filter(slug=slug).first()
+        if site is not None:
+            return {f.key: f for f in site_figures(site)}.get(key)
+    return None
 
 
 def figure_records(key: str, year: int):
     """The records behind one figure (raises KeyError for an unknown key)."""
-    return FIGURES[key].records(year)
+    figure = figure_for_key(key)
+    if figure is None:
+        raise KeyError(key)
+    return figure.records(year)
 
 
-# --- Computing all the figures of a year ---------------------------------------------------
+# --- Computing all the figures of a year ----------------------------------------------------
 
 
-def _num(value) -> Decimal:
-    return Decimal(value or 0)
+def key_figures_for_year(year: int, catalogue: dict[str, Figure] | None = None) -> dict:
+    """Every figure of `year`, keyed by its stable dotted key, in catalogue order.
 
-
-def key_figures_for_year(year: int) -> dict[str, int | Decimal]:
-    """Every figure of `year`, keyed by its stable dotted key (see FIGURES for definitions).
-
-    Counts are ints, money is a `Decimal` in euros, the rating a `Decimal` with one decimal
-    place, percentages ints. A year without records gives zeros.
+    One query per family (conditional aggregation), plus one to list the sites unless a
+    catalogue is given. Counts are ints, money is a `Decimal` in euros, the rating a
+    `Decimal` with one decimal place, percentages ints. A year without records gives zeros.
     """
-    out: dict[str, int | Decimal] = dict.fromkeys(FIGURES, 0)
-
-    # 1. Team census per site.
-    teams = researchers = health = 0
-    for row in census_rows(year).values("team__site__slug").annotate(
-        teams=Count("id"),
-        researchers=Sum(F("researchers") + F("doctoral_students")),
-        health=Sum("health_professionals"),
-    ):
-        teams += row["teams"]
-        researchers += row["researchers"] or 0
-        health += row["health"] or 0
-        if row["team__site__slug"] in SITE_NAMES:
-            out[f"sites.{row['team__site__slug']}.researchers"] = row["researchers"] or 0
-    out.update({"network.teams": teams, "network.researchers": researchers,
-                "network.health_professionals": health})
-
-    # 2. Companies per site.
-    companies = 0
-    for row in oncology_companies(year).values("site__slug").annotate(n=Count("id")):
-        companies += row["n"]
-        if row["site__slug"] in SITE_NAMES:
-            out[f"sites.{row['site__slug']}.companies"] = row["n"]
-    out["network.companies"] = companies
-
-    # 3. Calls closing in the year.
-    out["calls.count"] = calls_closing(year).count()
-    out["oncostarter.tracks"] = (
-        calls_closing(year).filter(programme__kind=P.ONCOSTARTER, track__isnull=False)
-        .values("track").distinct().count()
-    )
-
-    # 4. Applications to those calls, by programme, track and status.
-    applications = 0
-    for row in applications_counted(year).values(
-        "call__programme__kind", "call__track__code", "status"
-    ).annotate(n=Count("id")):
-        applications += row["n"]
-        short = PROGRAMME_KEYS.get(row["call__programme__kind"])
-        if short == "oncostarter":
-            out["oncostarter.submitted"] += row["n"]
-        if short and row["status"] == Application.Status.SELECTED:
-            out[f"{short}.selected"] += row["n"]
-            if short == "oncostarter" and row["call__track__code"]:
-                out[f"oncostarter.selected.{row['call__track__code']}"] += row["n"]
-    out["calls.applications"] = applications
-    out["oncostarter.auditions"] = _oncostarter_auditions(year).count()
-    out["domains.count"] = (
-        applications_counted(year).filter(domain__isnull=False)
-        .values("domain").distinct().count()
-    )
-
-    # 5. Research awards decided in the year.
-    totals = research_awards(year).aggregate(n=Count("id"), amount=Sum("amount"))
-    out["awards.count"] = totals["n"]
-    out["awards.amount_eur"] = _num(totals["amount"])
-
-    # 6. Contributions per programme and funder kind.
-    for row in contributions_decided(year).values(
-        "award__application__call__programme__kind", "funder__kind"
-    ).annotate(amount=Sum("amount"), funders=Count("funder", distinct=True)):
-        kind = row["award__application__call__programme__kind"]
-        amount = _num(row["amount"])
-        if kind == P.ONCOSTARTER:
-            out["oncostarter.amount_eur"] += amount
-            if row["funder__kind"] == Funder.Kind.LIGUE_COMMITTEE:
-                out["oncostarter.ligue_committees"] = row["funders"]
-        elif kind == P.PROOF_OF_CONCEPT:
-            out["poc.public_eur"] += amount
-        elif kind == P.STRUCTURING:
-            out["structuring.amount_eur"] += amount
-
-    # 7. Planned company investments.
-    out["poc.company_investment_eur"] = _num(
-        investments_decided(year)
-        .filter(award__application__call__programme__kind=P.PROOF_OF_CONCEPT)
-        .aggregate(total=Sum("planned_amount"))["total"]
-    )
-
-    # 8. Ongoing funded projects per programme.
-    for row in project_statuses(year).filter(status=ProjectYearStatus.Status.ONGOING).values(
-        "project__award__application__call__programme__kind"
-    ).annotate(n=Count("id")):
-        short = PROGRAMME_KEYS.get(row["project__award__application__call__programme__kind"])
-        if short:
-            out[f"{short}.ongoing"] = row["n"]
-
-    # 9. Support actions, working groups.
-    out["support.count"] = support_actions(year).count()
-    out["working_groups.count"] = working_groups_active(year).count()
-
-    # 10. Events of the year, grouped by what decides where they count.
-    for row in events_in(year).values(
-        "kind", "role", "is_international", "parent__kind", "call__programme__kind"
-    ).annotate(n=Count("id"), participants=Sum("participants"), subsidies=Sum("award__amount")):
-        n, participants = row["n"], row["participants"] or 0
-        kind, top = row["kind"], row["parent__kind"] is None
-        if (top and row["role"] in ANIMATION_ROLES and not row["is_international"]
-                and kind != Event.Kind.WORKSHOP):
-            out["events.count"] += n
-            out["events.participants"] += participants
-        if kind == Event.Kind.INFO_SESSION:
-            out["info_sessions.count"] += n
-            if row["call__programme__kind"] == P.ONCOSTARTER:
-                out["oncostarter.info_sessions"] += n
-        elif kind == Event.Kind.FORUM:
-            out["forum.participants"] += participants
-        elif kind == Event.Kind.PUBLIC_EVENING:
-            out["public_evenings.count"] += n
-            out["public_evenings.participants"] += participants
-        elif kind == Event.Kind.TRAINING:
-            out["skills.trainings"] += n
-        elif kind == Event.Kind.SUMMER_SCHOOL:
-            out["skills.summer_schools"] += n
-        elif kind == Event.Kind.WORKSHOP:
-            out["skills.workshops"] += n
-            if row["parent__kind"] == Event.Kind.FORUM:
-                out["forum.workshops"] += n
-        elif kind == Event.Kind.CONFERENCE and row["is_international"]:
-            out["international.conferences"] += n
-        elif kind == Event.Kind.SCIENTIFIC_EVENT and row["role"] == Event.Role.SUPPORTED:
-            out["supported_events.count"] += n
-            out["supported_events.subsidies_eur"] += _num(row["subsidies"])
-
-    # 11. The Forum: its days and what was presented there.
-    for forum in events_in(year).filter(kind=Event.Kind.FORUM).values(
-        "start_date", "end_date"
-    ):
-        out["forum.days"] += (forum["end_date"] - forum["start_date"]).days + 1
-    forum_ids = events_in(year).filter(kind=Event.Kind.FORUM).values("id")
-    out["forum.speakers"] = EventSpeaker.objects.filter(
-        event__in=forum_ids
-    ).count()
-    for row in Poster.objects.filter(
-        event__in=forum_ids
-    ).values("kind").annotate(n=Count("id")):
-        out[f"forum.{row['kind']}_posters"] = row["n"]
-    for row in Prize.objects.filter(event__start_date__year=year).values(
-        "kind", "event__kind", "event__role", "awarded_by_clara"
-    ).annotate(n=Count("id")):
-        if row["event__kind"] == Event.Kind.FORUM:
-            key = "forum.poster_prizes" if row["kind"] == Prize.Kind.POSTER_PRIZE else (
-                "forum.startup_trophies")
-            out[key] += row["n"]
-        elif (row["event__kind"] == Event.Kind.SCIENTIFIC_EVENT
-              and row["event__role"] == Event.Role.SUPPORTED
-              and row["kind"] == Prize.Kind.POSTER_PRIZE and row["awarded_by_clara"]):
-            out["supported_events.poster_prizes"] += row["n"]
-
-    # 12. Satisfaction survey of the public evenings.
-    survey = _survey(year).aggregate(
-        n=Count("id"), recommend=Count("id", filter=Q(would_recommend=True)), rating=Avg("rating")
-    )
-    if survey["n"]:
-        out["public_evenings.recommend_pct"] = int(
-            (Decimal(100) * survey["recommend"] / survey["n"]).quantize(
-                Decimal("1"), rounding=ROUND_HALF_UP)
-        )
-        out["public_evenings.rating"] = Decimal(str(survey["rating"])).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
-
-    # 13. International actions.
-    for row in international_actions(year).values("kind").annotate(
-        n=Count("id"), amount=Sum("award__amount"), countries=Count("country", distinct=True)
-    ):
-        kind = row["kind"]
-        if kind == InternationalAction.Kind.MOBILITY:
-            out["international.mobilities"] = row["n"]
-            out["international.mobility_eur"] = _num(row["amount"])
-            out["international.mobility_countries"] = row["countries"]
-        elif kind == InternationalAction.Kind.TEACHING:
-            out["international.teachers"] = row["n"]
-        elif kind == InternationalAction.Kind.STUDENT_HOSTED:
-            out["international.students_hosted"] = row["n"]
-        elif kind == InternationalAction.Kind.DELEGATION:
-            out["international.delegations"] = row["n"]
-
-    for key, figure in FIGURES.items():
-        if figure.unit in ("eur", "rating"):
-            out[key] = _num(out[key])
-    return out
+    catalogue = catalogue if catalogue is not None else figure_catalogue()
+    by_family: dict[str, list[Figure]] = {}
+    for figure in catalogue.values():
+        by_family.setdefault(figure.family, []).append(figure)
+    results: dict[str, int | Decimal] = {}
+    for family, figures in by_family.items():
+        aggregates = {}
+        for index, figure in enumerate(figures):
+            for part, aggregate in figure.measure.parts(figure.condition).items():
+                aggregates[f"f{index}_{part}"] = aggregate
+        row = FAMILIES[family](year).order_by().aggregate(**aggregates)
+        for index, figure in enumerate(figures):
+            prefix = f"f{index}_"
+            parts = {name[len(prefix):]: value for name, value in row.items()
+                     if name.startswith(prefix)}
+            results[figure.key] = figure.measure.finish(parts)
+    return {key: results[key] for key in catalogue}
 
 
 def years_with_records() -> list[int]:
     """Years for which the records hold something to report, newest first."""
-    years = set(TeamCensus.objects.values_list("year", flat=True).distinct())
+    years = set(TeamCensus.objects.order_by().values_list("year", flat=True).distinct())
     years.update(d.year for d in Call.objects.dates("closes_at", "year"))
     years.update(d.year for d in Event.objects.dates("start_date", "year"))
     return sorted(years, reverse=True)
 
 
+# Kept for the consistency checks and the drill-downs that name these families.
+def applications_counted(year: int):
+    return FAMILIES["applications"](year)
+
+
+def events_in(year: int):
+    return FAMILIES["events"](year)
+
+
+def supported_events(year: int):
+    return events_in(year).filter(SUPPORTED_EVENT)
+
+
 __all__ = [
+    "FAMILIES",
     "FIGURES",
     "SECTIONS",
     "Figure",
+    "figure_catalogue",
+    "figure_for_key",
     "figure_records",
     "key_figures_for_year",
     "years_with_records",
 ]
-
-
-# --- Consistency warnings for the staff dashboard ------------------------------------------
-
-
-def _record_checks(year: int) -> list[tuple]:
-    """The checks that are one queryset each: (records to look at, message)."""
-    return [
-        (
-            Award.objects.decided_in(year).with_contributions_total()
-            .exclude(contributions_total=F("amount")).select_related("application"),
-            ngettext_lazy(
-                "%(n)s financement dont les contributions des financeurs ne font pas le montant "
-                "accordé.",
-                "%(n)s financements dont les contributions des financeurs ne font pas le montant "
-                "accordé.",
-                "n",
-            ),
-        ),
-        (
-            applications_counted(year).selected().filter(award__isnull=True)
-            .select_related("call"),
-            ngettext_lazy(
-                "%(n)s demande retenue sans financement enregistré.",
-                "%(n)s demandes retenues sans financement enregistré.",
-                "n",
-            ),
-        ),
-        (
-            Award.objects.decided_in(year)
-            .exclude(application__status=Application.Status.SELECTED)
-            .select_related("application"),
-            ngettext_lazy(
-                "%(n)s financement sur une demande qui n'est pas au statut « retenue ».",
-                "%(n)s financements sur des demandes qui ne sont pas au statut « retenue ».",
-                "n",
-            ),
-        ),
-        (
-            Team.objects.filter(
-                applications__award__project__year_statuses__year=year,
-                applications__award__project__year_statuses__status=(
-                    ProjectYearStatus.Status.ONGOING
-                ),
-            ).exclude(censuses__year=year).distinct(),
-            ngettext_lazy(
-                "%(n)s équipe portant un projet financé en cours n'a pas de recensement pour "
-                "l'année.",
-                "%(n)s équipes portant un projet financé en cours n'ont pas de recensement pour "
-                "l'année.",
-                "n",
-            ),
-        ),
-        (
-            _supported_events(year).filter(award__isnull=True),
-            ngettext_lazy(
-                "%(n)s manifestation soutenue sans subvention enregistrée.",
-                "%(n)s manifestations soutenues sans subvention enregistrée.",
-                "n",
-            ),
-        ),
-        (
-            international_actions(year).filter(
-                kind=InternationalAction.Kind.MOBILITY, award__isnull=True
-            ),
-            ngettext_lazy(
-                "%(n)s mobilité sans financement enregistré.",
-                "%(n)s mobilités sans financement enregistré.",
-                "n",
-            ),
-        ),
-    ]
-
-
-@dataclass
-class ConsistencyWarning:
-    """Something the records make contradictory or suspicious, with the records concerned."""
-
-    message: str
-    records: list
-
-
-def consistency_warnings(year: int) -> list[ConsistencyWarning]:
-    """Contradictions the records of `year` hold, each with the records to look at.
-
-    A fixed number of queries: one per kind of check.
-    """
-    warnings: list[ConsistencyWarning] = []
-
-    forums = list(events_in(year).filter(kind=Event.Kind.FORUM))
-    for forum in forums:
-        stray = list(
-            Event.objects.filter(
-                kind=Event.Kind.WORKSHOP,
-                start_date__gte=forum.start_date,
-                start_date__lte=forum.end_date,
-            ).exclude(parent=forum)
-        )
-        if stray:
-            warnings.append(ConsistencyWarning(
-                ngettext_lazy(
-                    "%(n)s atelier participatif se tient pendant le %(forum)s sans y être "
-                    "rattaché : le Forum compte %(linked)s ateliers, l'année %(all)s.",
-                    "%(n)s ateliers participatifs se tiennent pendant le %(forum)s sans y être "
-                    "rattachés : le Forum compte %(linked)s ateliers, l'année %(all)s.",
-                    "n",
-                )
-                % {"n": len(stray), "forum": forum.title,
-                   "linked": forum.sessions.filter(kind=Event.Kind.WORKSHOP).count(),
-                   "all": events_in(year).filter(kind=Event.Kind.WORKSHOP).count()},
-                stray,
-            ))
-
-    for records, message in _record_checks(year):
-        found = list(records)
-        if found:
-            warnings.append(ConsistencyWarning(message % {"n": len(found)}, found))
-    return warnings

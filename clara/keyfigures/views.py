@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from clara.formatting import format_figure
 from clara.keyfigures import selectors
+from clara.keyfigures.checks import consistency_warnings
 from clara.keyfigures.drilldown import drilldown_table
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -27,9 +28,10 @@ def last_complete_year() -> int:
     return timezone.localdate().year - 1
 
 
-def admin_changelist_url(key: str, year: int) -> str | None:
+def admin_changelist_url(figure, year: int) -> str | None:
     """The admin changelist of the records behind a figure, filtered to exactly those rows."""
-    opts = selectors.FIGURES[key].admin_model._meta
+    key = figure.key
+    opts = figure.admin_model._meta
     try:
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     except NoReverseMatch:
@@ -39,10 +41,11 @@ def admin_changelist_url(key: str, year: int) -> str | None:
 
 def build_sections(year: int, *, staff: bool) -> list[dict]:
     """Figures of `year` grouped in the report's sections, with last year's value beside."""
-    current = selectors.key_figures_for_year(year)
-    previous = selectors.key_figures_for_year(year - 1)
+    catalogue = selectors.figure_catalogue()
+    current = selectors.key_figures_for_year(year, catalogue)
+    previous = selectors.key_figures_for_year(year - 1, catalogue)
     sections: dict[str, dict] = {}
-    for key, figure in selectors.FIGURES.items():
+    for key, figure in catalogue.items():
         section = sections.setdefault(
             figure.section,
             {"slug": figure.section, "title": selectors.SECTIONS[figure.section], "rows": []},
@@ -60,7 +63,7 @@ def build_sections(year: int, *, staff: bool) -> list[dict]:
                 "delta": delta,
                 "delta_display": format_figure(abs(delta), figure.unit),
                 "url": reverse("keyfigures:records", args=[year, key]),
-                "admin_url": admin_changelist_url(key, year) if staff else None,
+                "admin_url": admin_changelist_url(figure, year) if staff else None,
             }
         )
     return list(sections.values())
@@ -91,11 +94,12 @@ def _year_choices(year: int) -> list[int]:
 
 def records_page(request: HttpRequest, year: int, key: str) -> HttpResponse:
     _check_year(year)
-    figure = selectors.FIGURES.get(key)
+    figure = selectors.figure_for_key(key)
     if figure is None:
         raise Http404(_("Ce chiffre clef n'existe pas."))
-    value = selectors.key_figures_for_year(year)[key]
-    table = drilldown_table(selectors.figure_records(key, year))
+    records = figure.records(year)
+    value = figure.value_of(records)
+    table = drilldown_table(records)
     return render(
         request,
         "keyfigures/records.html",
@@ -104,20 +108,21 @@ def records_page(request: HttpRequest, year: int, key: str) -> HttpResponse:
             "figure": figure,
             "display": format_figure(value, figure.unit),
             "table": table,
-            "admin_url": admin_changelist_url(key, year) if request.user.is_staff else None,
+            "admin_url": admin_changelist_url(figure, year) if request.user.is_staff else None,
         },
     )
 
 
 def csv_download(request: HttpRequest, year: int) -> HttpResponse:
     _check_year(year)
-    figures = selectors.key_figures_for_year(year)
+    catalogue = selectors.figure_catalogue()
+    figures = selectors.key_figures_for_year(year, catalogue)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="chiffres-clefs-{year}.csv"'
     response.write("\ufeff")  # so that spreadsheet programs read UTF-8
     writer = csv.writer(response)
     writer.writerow(["cle", "section", "libelle", "valeur", "unite"])
-    for key, figure in selectors.FIGURES.items():
+    for key, figure in catalogue.items():
         writer.writerow(
             [key, selectors.SECTIONS[figure.section], figure.label,
              json_number(figures[key]), figure.unit]
@@ -153,7 +158,7 @@ def dashboard(request: HttpRequest, year: int | None = None) -> HttpResponse:
         "years": _year_choices(year),
         "warnings": [
             {"message": warning.message, "records": [_admin_link(r) for r in warning.records]}
-            for warning in selectors.consistency_warnings(year)
+            for warning in consistency_warnings(year)
         ],
     }
     return render(request, "admin/keyfigures/dashboard.html", context)

@@ -22,8 +22,9 @@ class Command(BaseCommand):
     def handle(self, *args, year: int, format: str, **options):
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise CommandError(f"Année hors de la période couverte ({MIN_YEAR}–{MAX_YEAR}).")
+        catalogue = selectors.figure_catalogue()
         figures = {key: json_number(value) for key, value in
-                   selectors.key_figures_for_year(year).items()}
+                   selectors.key_figures_for_year(year, catalogue).items()}
         if format == "json":
             self.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False))
         elif format == "csv":
@@ -33,5 +34,5 @@ class Command(BaseCommand):
         else:
             width = max(len(key) for key in figures)
             for key, value in figures.items():
-                label = selectors.FIGURES[key].label
+                label = catalogue[key].label
                 self.stdout.write(f"{key:<{width}}  {value:>10}  {label}")
