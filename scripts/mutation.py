@@ -16,7 +16,9 @@ Operators (the mistakes that matter in rules and figures):
 - a lookup loosened or tightened in a keyword argument (`__gte` -> `__gt`, `__lte` -> `__lt`,
   and back), a keyword argument dropped from a call (a filter condition forgotten);
 - a `raise` removed (a check skipped), an `if` test forced to True or False;
-- a string constant used as a keyword value (a status, a kind) replaced by another value.
+- a string constant used as a keyword value (a status, a kind) replaced by another value;
+- in the key figures, a programme or event kind swapped for "other", a catalogue entry's
+  condition dropped.
 
 Not a timed test and not part of CI: it runs the tests once per mutant (minutes). Its last
 results are in the README.
@@ -40,6 +42,8 @@ COMPARE_SWAPS = {
     ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In,
     ast.Is: ast.IsNot, ast.IsNot: ast.Is,
 }
+# Names the key-figures module gives to enumerations that have an OTHER member.
+KIND_ALIASES = {"P", "E"}
 LOOKUP_SWAPS = {"__gte": "__gt", "__gt": "__gte", "__lte": "__lt", "__lt": "__lte"}
 
 
@@ -112,8 +116,22 @@ class _Counter(ast.NodeTransformer):
             return ast.copy_location(ast.Constant(node.value + 1), node)
         return node
 
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        # A kind of record swapped for another (Event.Kind.FORUM -> Event.Kind.OTHER).
+        if (node.attr.isupper() and node.attr != "OTHER" and isinstance(node.value, ast.Name)
+                and node.value.id in KIND_ALIASES
+                and self._point(node, f"{node.value.id}.{node.attr} -> {node.value.id}.OTHER")):
+            node.attr = "OTHER"
+        return node
+
     def visit_Call(self, node):
         self.generic_visit(node)
+        name = getattr(node.func, "id", "")
+        # A catalogue entry's condition forgotten.
+        if name == "Figure" and len(node.args) >= 7 and self._point(node, "condition dropped"):
+            del node.args[6]
+            return node
         for position, keyword in enumerate(list(node.keywords)):
             if keyword.arg is None:
                 continue
