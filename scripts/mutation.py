@@ -202,7 +202,7 @@ def main(argv=None) -> int:
     parser.add_argument("--list", action="store_true", help="only list the mutation points")
     parser.add_argument("--only", type=str, default="", help="comma-separated mutant numbers")
     parser.add_argument("--timeout", type=int, default=600)
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
 
     path = (ROOT / args.module).resolve()
     original = path.read_text()
