@@ -66,6 +66,7 @@ def test_money_figures_keep_their_cents_as_decimals():
     assert figures["awards.amount_eur"] == Decimal("100.50")
     assert isinstance(figures["awards.amount_eur"], Decimal)
     assert isinstance(figures["awards.count"], int)
+    assert isinstance(figures["events.participants"], int)
 
 
 def test_sessions_of_an_event_are_not_counted_as_events():
@@ -152,3 +153,22 @@ def test_years_with_records_include_census_years():
     f.TeamCensusFactory(year=2021)
     f.EventFactory(start_date=dt.date(2019, 3, 1))
     assert years_with_records() == [2021, 2019]
+
+
+def test_company_investments_count_in_the_year_of_their_award():
+    earlier = _award(Programme.Kind.PROOF_OF_CONCEPT, f.paris(2024, 7, 1, 12))
+    f.CompanyInvestmentFactory(award=earlier, planned_amount=Decimal("9000"))
+    assert key_figures_for_year(2025)["poc.company_investment_eur"] == Decimal("0")
+    assert key_figures_for_year(2024)["poc.company_investment_eur"] == Decimal("9000")
+
+
+def test_money_of_supported_events_and_mobilities_only():
+    from events.models import InternationalAction
+
+    grant = f.AwardFactory(amount=Decimal("800"), decided_at=f.paris(2025, 3, 1, 12))
+    f.EventFactory(kind=Event.Kind.SCIENTIFIC_EVENT, role=Event.Role.ORGANISED, award=grant)
+    trip = f.AwardFactory(amount=Decimal("300"), decided_at=f.paris(2025, 3, 1, 12))
+    f.InternationalActionFactory(kind=InternationalAction.Kind.DELEGATION, award=trip)
+    figures = key_figures_for_year(2025)
+    assert figures["supported_events.subsidies_eur"] == Decimal("0")
+    assert figures["international.mobility_eur"] == Decimal("0")
