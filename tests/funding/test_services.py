@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from funding.models import Award, Contribution
-from funding.services import award_record, award_update
+from funding.services import award_check, award_record, award_update, call_check_budget
 from programmes.models import Application
 from tests import factories as f
 from tests.factories import paris
@@ -194,3 +194,161 @@ def test_award_record_failure_in_the_split_leaves_no_award(monkeypatch):
                      contributions={funder: Decimal("100")})
     assert not Award.objects.exists()
     assert not Award.history.exists()
+
+
+def _award_in(call, amount):
+    application = f.ApplicationFactory(call=call, status=Application.Status.SELECTED)
+    return f.AwardFactory(application=application, amount=Decimal(amount))
+
+
+def test_award_record_refuses_a_second_award_and_says_why():
+    application = _selected()
+    funder = f.FunderFactory()
+    award_record(application=application, amount=Decimal("100"), decided_at=DECIDED,
+                 contributions={funder: Decimal("100")})
+    with pytest.raises(ValidationError) as error:
+        award_record(application=application, amount=Decimal("50"), decided_at=DECIDED,
+                     contributions={funder: Decimal("50")})
+    assert error.value.message_dict == {"application": [
+        "Cette demande a déjà un financement : modifiez-le plutôt que d'en créer un autre."
+    ]}
+    assert list(Award.objects.values_list("amount", flat=True)) == [Decimal("100")]
+
+
+def test_award_check_reports_every_problem_at_once():
+    application = f.ApplicationFactory(status=Application.Status.UNDER_REVIEW)
+    with pytest.raises(ValidationError) as error:
+        award_check(application=application, amount=Decimal("-1"), contributions={})
+    assert error.value.message_dict == {
+        "application": ["Seule une demande retenue peut recevoir un financement."],
+        "amount": ["Le montant doit être positif ou nul."],
+    }
+
+
+@pytest.mark.parametrize("amount", ["0", "0.50"])
+def test_award_record_accepts_a_zero_or_small_amount(amount):
+    application = _selected()
+    funder = f.FunderFactory()
+    award_record(application=application, amount=Decimal(amount), decided_at=DECIDED,
+                 contributions={funder: Decimal(amount)})
+    assert Award.objects.get().amount == Decimal(amount)
+
+
+@pytest.mark.parametrize("amount", [Decimal("-100"), Decimal("-0.01"), None])
+def test_award_record_refuses_a_negative_or_missing_amount(amount):
+    application = _selected()
+    funder = f.FunderFactory()
+    with pytest.raises(ValidationError) as error:
+        award_record(application=application, amount=amount, decided_at=DECIDED,
+                     contributions={funder: Decimal("-100")})
+    assert error.value.message_dict == {"amount": ["Le montant doit être positif ou nul."]}
+    assert not Award.objects.exists()
+
+
+@pytest.mark.parametrize("split", [("99.50", "0.50"), ("100", "0")])
+def test_award_record_accepts_a_zero_or_small_contribution(split):
+    application = _selected()
+    inca, ligue = f.FunderFactory(), f.FunderFactory()
+    award = award_record(
+        application=application, amount=Decimal("100"), decided_at=DECIDED,
+        contributions={inca: Decimal(split[0]), ligue: Decimal(split[1])},
+    )
+    assert dict(award.contributions.values_list("funder", "amount")) == {
+        inca.pk: Decimal(split[0]), ligue.pk: Decimal(split[1]),
+    }
+
+
+@pytest.mark.parametrize("split", [(Decimal("30001"), Decimal("-1")), (Decimal("30000"), None)])
+def test_award_record_refuses_a_negative_or_missing_contribution_even_if_the_total_fits(split):
+    application = _selected()
+    inca, ligue = f.FunderFactory(), f.FunderFactory()
+    with pytest.raises(ValidationError) as error:
+        award_record(application=application, amount=Decimal("30000"), decided_at=DECIDED,
+                     contributions={inca: split[0], ligue: split[1]})
+    assert error.value.message_dict == {
+        "contributions": ["Chaque contribution doit être positive ou nulle."]
+    }
+    assert not Award.objects.exists()
+    assert not Contribution.objects.exists()
+
+
+def test_award_record_counts_only_the_awards_of_the_same_call():
+    application = _selected(budget="50000")
+    _award_in(f.CallFactory(budget=Decimal("300000")), "90000")
+    funder = f.FunderFactory()
+    award_record(application=application, amount=Decimal("50000"), decided_at=DECIDED,
+                 contributions={funder: Decimal("50000")})
+    assert application.award.amount == Decimal("50000")
+
+
+def test_award_update_changes_the_share_of_a_funder():
+    application = _selected()
+    inca, ligue = f.FunderFactory(), f.FunderFactory()
+    award = award_record(
+        application=application, amount=Decimal("30000"), decided_at=DECIDED,
+        contributions={inca: Decimal("20000"), ligue: Decimal("10000")},
+    )
+    award_update(award=award, amount=Decimal("30000"), decided_at=DECIDED,
+                 contributions={inca: Decimal("25000"), ligue: Decimal("5000")})
+    assert dict(award.contributions.values_list("funder", "amount")) == {
+        inca.pk: Decimal("25000"), ligue.pk: Decimal("5000"),
+    }
+
+
+def test_award_update_leaves_an_unchanged_contribution_and_its_history_alone():
+    application = _selected()
+    inca, ligue = f.FunderFactory(), f.FunderFactory()
+    award = award_record(
+        application=application, amount=Decimal("30000"), decided_at=DECIDED,
+        contributions={inca: Decimal("20000"), ligue: Decimal("10000")},
+    )
+    kept = award.contributions.get(funder=inca)
+    award_update(award=award, amount=Decimal("35000"), decided_at=DECIDED,
+                 contributions={inca: Decimal("20000"), ligue: Decimal("15000")})
+    assert award.contributions.get(funder=inca).pk == kept.pk
+    assert list(kept.history.values_list("history_type", flat=True)) == ["+"]
+    assert list(
+        Contribution.history.filter(funder=ligue).order_by("history_id")
+        .values_list("history_type", "amount")
+    ) == [("+", Decimal("10000")), ("~", Decimal("15000"))]
+
+
+def test_call_check_budget_allows_the_envelope_down_to_what_is_awarded():
+    call = f.CallFactory(budget=Decimal("100000"))
+    _award_in(call, "30000")
+    _award_in(call, "20000")
+    call_check_budget(call=call, budget=Decimal("50000"))
+    with pytest.raises(ValidationError) as error:
+        call_check_budget(call=call, budget=Decimal("49999.99"))
+    assert error.value.message_dict == {"budget": [
+        "Les financements déjà accordés sur cet appel font 50\u202f000\xa0€ : l'enveloppe ne "
+        "peut pas être inférieure."
+    ]}
+
+
+def test_call_check_budget_counts_only_the_awards_of_that_call():
+    call = f.CallFactory(budget=Decimal("100000"))
+    _award_in(call, "30000")
+    _award_in(f.CallFactory(), "60000")
+    call_check_budget(call=call, budget=Decimal("30000"))
+    with pytest.raises(ValidationError):
+        call_check_budget(call=call, budget=Decimal("29999"))
+
+
+def test_call_check_budget_of_a_call_without_awards_accepts_zero():
+    call = f.CallFactory(budget=Decimal("100000"))
+    _award_in(f.CallFactory(), "60000")
+    call_check_budget(call=call, budget=Decimal("0"))
+    with pytest.raises(ValidationError):
+        call_check_budget(call=call, budget=Decimal("-1"))
+
+
+def test_call_check_budget_skips_a_new_call_or_a_missing_budget():
+    """A new call has no awards yet; a missing budget is reported by the field itself."""
+    new_call = f.CallFactory.build(programme=f.ProgrammeFactory())
+    call_check_budget(call=new_call, budget=Decimal("10"))
+    call = f.CallFactory()
+    _award_in(call, "30000")
+    call_check_budget(call=call, budget=None)
+    with pytest.raises(ValidationError):
+        call_check_budget(call=call, budget=Decimal("10"))

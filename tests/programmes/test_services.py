@@ -232,3 +232,91 @@ def test_decision_record_failure_after_a_write_leaves_nothing(monkeypatch):
     assert not Decision.objects.exists()
     application.refresh_from_db()
     assert application.status == S.UNDER_REVIEW
+
+
+def test_application_set_status_withdrawing_a_draft_leaves_no_submission_time():
+    application = f.ApplicationFactory(status=S.DRAFT)
+    application_set_status(application=application, status=S.WITHDRAWN)
+    application.refresh_from_db()
+    assert (application.status, application.submitted_at) == (S.WITHDRAWN, None)
+
+
+def test_application_set_status_withdrawing_keeps_the_submission_time():
+    application = f.ApplicationFactory(status=S.SUBMITTED)
+    submitted_at = application.submitted_at
+    application_set_status(application=application, status=S.WITHDRAWN)
+    application.refresh_from_db()
+    assert application.submitted_at == submitted_at
+
+
+def test_application_set_status_without_by_names_the_user_of_the_request():
+    """Called with no `by` inside a request, the history names the request's user (through
+    django-simple-history's middleware), never nobody."""
+    from django.test import RequestFactory
+    from simple_history.middleware import HistoryRequestMiddleware
+
+    application = f.ApplicationFactory(status=S.DRAFT)
+    staff = f.StaffUserFactory()
+    request = RequestFactory().post("/")
+    request.user = staff
+
+    def view(request):
+        application_set_status(application=application, status=S.SUBMITTED)
+
+    HistoryRequestMiddleware(view)(request)
+    assert application.history.first().history_user == staff
+
+
+@pytest.mark.parametrize("outcome", ["", "withdrawn", "submitted"])
+def test_decision_record_refuses_an_unknown_outcome(outcome):
+    application = f.ApplicationFactory(status=S.SUBMITTED)
+    with pytest.raises(ValidationError) as error:
+        decision_record(application=application, outcome=outcome, committee_date=COMMITTEE)
+    assert error.value.message_dict == {"outcome": ["Décision inconnue."]}
+    assert not Decision.objects.exists()
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
+
+
+def test_decision_record_without_the_committee_date_says_so():
+    application = f.ApplicationFactory(status=S.UNDER_REVIEW)
+    with pytest.raises(ValidationError) as error:
+        decision_record(
+            application=application, outcome=Decision.Outcome.SELECTED, committee_date=None
+        )
+    assert error.value.message_dict == {
+        "committee_date": ["Indiquez la date du comité qui a pris cette décision."]
+    }
+    assert not Decision.objects.exists()
+
+
+def test_application_import_history_accepts_a_call_closing_this_instant(monkeypatch):
+    """A call is closed from its closing time on (`Call.is_open`)."""
+    call = f.CallFactory(closes_at=timezone.now() - datetime.timedelta(days=1))
+    monkeypatch.setattr(timezone, "now", lambda: call.closes_at)
+    application_import_history(application=_past_application(call, status=S.SELECTED))
+    assert Application.objects.get().status == S.SELECTED
+
+
+def test_application_create_draft_has_no_submission_time():
+    application = _past_application(f.CallFactory(), status=S.DRAFT, submitted_at=None)
+    application_create(application=application)
+    assert Application.objects.get().submitted_at is None
+
+
+def test_application_create_submitted_keeps_its_submission_time():
+    moment = timezone.now() - datetime.timedelta(days=2)
+    application = _past_application(f.CallFactory(), status=S.SUBMITTED, submitted_at=moment)
+    application_create(application=application)
+    assert Application.objects.get().submitted_at == moment
+
+
+def test_application_create_keeps_a_change_reason_given_by_the_caller():
+    staff = f.StaffUserFactory()
+    application = _past_application(f.CallFactory(), status=S.DRAFT, submitted_at=None)
+    application._change_reason = "Saisie d'un dossier papier"
+    application_create(application=application, by=staff)
+    record = Application.objects.get().history.get()
+    assert (record.history_change_reason, record.history_user) == (
+        "Saisie d'un dossier papier", staff
+    )

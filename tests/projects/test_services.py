@@ -1,6 +1,7 @@
 """Funded projects through the write layer: opened from a research award, yearly statuses
 that never go back."""
 
+import datetime
 import itertools
 
 import pytest
@@ -80,3 +81,43 @@ def test_project_status_set_changes_the_row_of_that_year():
     project_status_set(project=project, year=2025, status=PS.STOPPED, note="Départ du porteur.")
     row = project.year_statuses.get()
     assert (row.status, row.note) == (PS.STOPPED, "Départ du porteur.")
+
+
+def test_funded_project_open_refuses_an_award_whose_application_was_withdrawn():
+    award = _research_award()
+    Application.objects.filter(pk=award.application_id).update(
+        status=Application.Status.WITHDRAWN
+    )
+    with pytest.raises(ValidationError) as error:
+        funded_project_open(award=award, name="GERME")
+    assert error.value.message_dict == {
+        "award": ["Le financement doit porter sur une demande retenue."]
+    }
+    assert not FundedProject.objects.exists()
+
+
+def test_funded_project_open_refuses_a_second_project_and_says_why():
+    award = _research_award()
+    funded_project_open(award=award, name="A")
+    with pytest.raises(ValidationError) as error:
+        funded_project_open(award=award, name="B")
+    assert error.value.message_dict == {"award": ["Ce financement a déjà son projet suivi."]}
+    assert list(FundedProject.objects.values_list("name", flat=True)) == ["A"]
+
+
+@pytest.mark.parametrize(
+    ("start_date", "status"),
+    [
+        (None, PS.NOT_STARTED),
+        (datetime.date(2024, 11, 1), PS.ONGOING),
+        (datetime.date(2025, 1, 1), PS.ONGOING),
+        (datetime.date(2025, 12, 31), PS.ONGOING),
+        (datetime.date(2026, 1, 1), PS.NOT_STARTED),
+    ],
+)
+def test_funded_project_open_first_status_depends_on_the_start_year(start_date, status):
+    """The award was decided in 2025: a project starting any day of 2025 or before is ongoing
+    that year."""
+    award = _research_award()
+    project = funded_project_open(award=award, name="GERME", start_date=start_date)
+    assert list(project.year_statuses.values_list("year", "status")) == [(2025, status)]
