@@ -79,23 +79,6 @@ def award_check(
         raise ValidationError(errors)
 
 
-def call_check_budget(*, call: Call, budget: Decimal) -> None:
-    """Raise `ValidationError` if `budget` would put the call's envelope below what its
-    awards already total (the envelope must hold for the awards already recorded too)."""
-    if call.pk is None or budget is None:
-        return
-    awarded = Award.objects.filter(application__call=call).aggregate(total=Sum("amount"))[
-        "total"
-    ] or Decimal("0")
-    if budget < awarded:
-        raise ValidationError(
-            {"budget": _("Les financements déjà accordés sur cet appel font %(awarded)s : "
-                         "l'enveloppe ne peut pas être inférieure.")
-             % {"awarded": format_euros(awarded)}},
-            code="budget_below_awards",
-        )
-
-
 def _lock_call(application: Application) -> None:
     list(Call.objects.select_for_update().filter(pk=application.call_id).values_list("pk"))
 

@@ -18,7 +18,6 @@ from clara.admin_helpers import (
     SpreadsheetImportExportMixin,
     euros_column,
 )
-from funding.services import call_check_budget
 from programmes.models import (
     Application,
     Attachment,
@@ -40,6 +39,7 @@ from programmes.services import (
     application_check_new,
     application_create,
     application_set_status,
+    call_check_budget,
     decision_record,
     decision_update,
 )

@@ -22,7 +22,6 @@ from clara.admin_helpers import (
     lookup_field,
 )
 from clara.network.models import Person
-from funding.services import call_check_budget
 from programmes.models import Application, Call, InnovationDomain, Programme, Track
 from programmes.services import (
     application_check_history_import,
@@ -31,6 +30,7 @@ from programmes.services import (
     application_create,
     application_import_history,
     application_set_status,
+    call_check_budget,
 )
 
 _ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dXx]$")

@@ -10,13 +10,16 @@ A refused write raises `ValidationError` with a French message and changes nothi
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clara.accounts.models import User
+from clara.formatting import format_euros
 from programmes.models import Application, Call, Decision
 
 Status = Application.Status
@@ -33,6 +36,24 @@ STATUS_OF_OUTCOME: dict[str, str] = {
 OUTCOME_OF_STATUS = {status: outcome for outcome, status in STATUS_OF_OUTCOME.items()}
 
 HISTORY_IMPORT_REASON = "Import de l'historique"
+
+
+def call_check_budget(*, call: Call, budget: Decimal) -> None:
+    """Raise `ValidationError` if `budget` would put the call's envelope below what its
+    awards already total (the envelope must hold for the awards already recorded too)."""
+    if call.pk is None or budget is None:
+        return
+    # Read through the reverse relations, so that programmes never imports funding.
+    awarded = Application.objects.filter(call=call).aggregate(
+        total=Sum("award__amount")
+    )["total"] or Decimal("0")
+    if budget < awarded:
+        raise ValidationError(
+            {"budget": _("Les financements déjà accordés sur cet appel font %(awarded)s : "
+                         "l'enveloppe ne peut pas être inférieure.")
+             % {"awarded": format_euros(awarded)}},
+            code="budget_below_awards",
+        )
 
 
 def application_check_move(*, current: str, new: str) -> None:

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from funding.models import Award, Contribution
-from funding.services import award_check, award_record, award_update, call_check_budget
+from funding.services import award_check, award_record, award_update
 from programmes.models import Application
+from programmes.services import call_check_budget
 from tests import factories as f
 from tests.factories import paris
 
