@@ -3,18 +3,13 @@ written with `objects.create()`, `bulk_create()` or `QuerySet.update()`, never `
 so a constraint that exists only in Python would let them through."""
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from django.apps import apps
-from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet, UniqueConstraint
 
 from clara.network.models import TeamCensus
 from tests import factories as f
+from tests.constraints import Case, check_case, check_coverage, copy_of, update
 from tests.factories import valid_orcid, valid_siren, valid_siret
 
 pytestmark = pytest.mark.django_db
@@ -22,59 +17,6 @@ pytestmark = pytest.mark.django_db
 APP_LABEL = "network"
 
 
-def declared_constraints(label: str) -> dict:
-    """{name: (model, constraint)} for every constraint declared on the models of `label`."""
-    return {
-        constraint.name: (model, constraint)
-        for model in apps.get_app_config(label).get_models()
-        for constraint in model._meta.constraints
-    }
-
-
-def copy_of(row, **changes) -> QuerySet:
-    """Insert a copy of `row` with `changes` through `objects.create()`; the new row, read back."""
-    model = type(row)
-    values = {
-        field.attname: getattr(row, field.attname)
-        for field in model._meta.concrete_fields
-        if not field.primary_key and field.name not in changes and field.attname not in changes
-    }
-    created = model.objects.create(**values, **changes)
-    return model.objects.filter(pk=created.pk, **changes)
-
-
-def update(row, **values) -> QuerySet:
-    """`QuerySet.update()` of `row` (no `save()`); the row, read back with `values`."""
-    model = type(row)
-    model.objects.filter(pk=row.pk).update(**values)
-    return model.objects.filter(pk=row.pk, **values)
-
-
-def assert_refused_by(error: IntegrityError, name: str, declared: dict) -> None:
-    """The error names the constraint (SQLite names the columns of a unique one instead)."""
-    model, constraint = declared[name]
-    if connection.vendor == "sqlite" and isinstance(constraint, UniqueConstraint):
-        table = model._meta.db_table
-        columns = [model._meta.get_field(field).column for field in constraint.fields]
-        expected = "UNIQUE constraint failed: " + ", ".join(f"{table}.{c}" for c in columns)
-    else:
-        expected = name
-    assert expected in str(error)
-
-
-@dataclass(frozen=True)
-class Case:
-    """A constraint, valid rows built with the factories, a write it refuses and the nearest
-    writes it accepts (each returns its row read back)."""
-
-    constraint: str
-    arrange: Callable[[], Any]
-    bad: Callable[[Any], object]
-    good: Callable[[Any], list[QuerySet]]
-    variant: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.constraint}-{self.variant}" if self.variant else self.constraint
 
 
 def _companies():
@@ -219,17 +161,8 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_constraint_refuses_bad_row_and_accepts_nearest_good_one(case):
-    declared = declared_constraints(APP_LABEL)
-    rows = case.arrange()
-
-    with pytest.raises(IntegrityError) as refused, transaction.atomic():
-        case.bad(rows)
-
-    assert_refused_by(refused.value, case.constraint, declared)
-    accepted = case.good(rows)
-    assert [stored.count() for stored in accepted] == [1] * len(accepted)
+    check_case(case, APP_LABEL)
 
 
 def test_constraints_all_have_a_case():
-    assert {case.constraint for case in CASES} == set(declared_constraints(APP_LABEL))
-
+    check_coverage(CASES, APP_LABEL)
