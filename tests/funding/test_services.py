@@ -11,7 +11,6 @@ from django.db import connection
 from funding.models import Award, Contribution
 from funding.services import award_check, award_record, award_update
 from programmes.models import Application
-from programmes.services import call_check_budget
 from tests import factories as f
 from tests.factories import paris
 
@@ -312,44 +311,3 @@ def test_award_update_leaves_an_unchanged_contribution_and_its_history_alone():
         Contribution.history.filter(funder=ligue).order_by("history_id")
         .values_list("history_type", "amount")
     ) == [("+", Decimal("10000")), ("~", Decimal("15000"))]
-
-
-def test_call_check_budget_allows_the_envelope_down_to_what_is_awarded():
-    call = f.CallFactory(budget=Decimal("100000"))
-    _award_in(call, "30000")
-    _award_in(call, "20000")
-    call_check_budget(call=call, budget=Decimal("50000"))
-    with pytest.raises(ValidationError) as error:
-        call_check_budget(call=call, budget=Decimal("49999.99"))
-    assert error.value.message_dict == {"budget": [
-        "Les financements déjà accordés sur cet appel font 50\u202f000\xa0€ : l'enveloppe ne "
-        "peut pas être inférieure."
-    ]}
-
-
-def test_call_check_budget_counts_only_the_awards_of_that_call():
-    call = f.CallFactory(budget=Decimal("100000"))
-    _award_in(call, "30000")
-    _award_in(f.CallFactory(), "60000")
-    call_check_budget(call=call, budget=Decimal("30000"))
-    with pytest.raises(ValidationError):
-        call_check_budget(call=call, budget=Decimal("29999"))
-
-
-def test_call_check_budget_of_a_call_without_awards_accepts_zero():
-    call = f.CallFactory(budget=Decimal("100000"))
-    _award_in(f.CallFactory(), "60000")
-    call_check_budget(call=call, budget=Decimal("0"))
-    with pytest.raises(ValidationError):
-        call_check_budget(call=call, budget=Decimal("-1"))
-
-
-def test_call_check_budget_skips_a_new_call_or_a_missing_budget():
-    """A new call has no awards yet; a missing budget is reported by the field itself."""
-    new_call = f.CallFactory.build(programme=f.ProgrammeFactory())
-    call_check_budget(call=new_call, budget=Decimal("10"))
-    call = f.CallFactory()
-    _award_in(call, "30000")
-    call_check_budget(call=call, budget=None)
-    with pytest.raises(ValidationError):
-        call_check_budget(call=call, budget=Decimal("10"))

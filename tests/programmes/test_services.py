@@ -1,8 +1,9 @@
 """The write layer of applications: every move of the transitions table, decisions recorded
-with the status they give, the history import."""
+with the status they give, the history import, a call's envelope never below its awards."""
 
 import datetime
 import itertools
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from programmes.services import (
     application_create,
     application_import_history,
     application_set_status,
+    call_check_budget,
     decision_record,
 )
 from tests import factories as f
@@ -320,3 +322,50 @@ def test_application_create_keeps_a_change_reason_given_by_the_caller():
     assert (record.history_change_reason, record.history_user) == (
         "Saisie d'un dossier papier", staff
     )
+
+
+def _award_in(call, amount):
+    return f.AwardFactory(
+        application=f.ApplicationFactory(call=call, status=S.SELECTED), amount=Decimal(amount)
+    )
+
+
+def test_call_check_budget_allows_the_envelope_down_to_what_is_awarded():
+    call = f.CallFactory(budget=Decimal("100000"))
+    _award_in(call, "30000")
+    _award_in(call, "20000")
+    call_check_budget(call=call, budget=Decimal("50000"))
+    with pytest.raises(ValidationError) as error:
+        call_check_budget(call=call, budget=Decimal("49999.99"))
+    assert error.value.message_dict == {"budget": [
+        "Les financements déjà accordés sur cet appel font 50\u202f000\xa0€ : l'enveloppe ne "
+        "peut pas être inférieure."
+    ]}
+
+
+def test_call_check_budget_counts_only_the_awards_of_that_call():
+    call = f.CallFactory(budget=Decimal("100000"))
+    _award_in(call, "30000")
+    _award_in(f.CallFactory(), "60000")
+    call_check_budget(call=call, budget=Decimal("30000"))
+    with pytest.raises(ValidationError):
+        call_check_budget(call=call, budget=Decimal("29999"))
+
+
+def test_call_check_budget_of_a_call_without_awards_accepts_zero():
+    call = f.CallFactory(budget=Decimal("100000"))
+    _award_in(f.CallFactory(), "60000")
+    call_check_budget(call=call, budget=Decimal("0"))
+    with pytest.raises(ValidationError):
+        call_check_budget(call=call, budget=Decimal("-1"))
+
+
+def test_call_check_budget_skips_a_new_call_or_a_missing_budget():
+    """A new call has no awards yet; a missing budget is reported by the field itself."""
+    new_call = f.CallFactory.build(programme=f.ProgrammeFactory())
+    call_check_budget(call=new_call, budget=Decimal("10"))
+    call = f.CallFactory()
+    _award_in(call, "30000")
+    call_check_budget(call=call, budget=None)
+    with pytest.raises(ValidationError):
+        call_check_budget(call=call, budget=Decimal("10"))
