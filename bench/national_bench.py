@@ -1,0 +1,209 @@
+"""Speed at national scale on PostgreSQL, side by side in one run (medians, Markdown tables).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/clara_bench .venv/bin/python bench/national_bench.py
+    ... bench/national_bench.py --only figures --runs 21      # one part: figures, pages, admin
+
+Needs the two databases built by `bench/national.py`: DATABASE_URL (twenty years) and the same
+name with `_2y` (the years 2024–2025 only, `--first-year 2024`). It measures:
+
+- `key_figures_for_year(2025)` against the hand-written SQL of `bench/key_figures_floor.py`
+  (one query per family), on 20 years and on 2 years, runs interleaved; it checks that the
+  ORM, the floor and both databases give the same 2025 figures;
+- the public year page and drill-downs through the Django test client (twenty years);
+- every admin changelist, default page and a search, as a logged-in superuser (twenty years).
+It only reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clara_bench")
+import national  # noqa: E402
+
+national.setup_django()
+
+from django.conf import settings  # noqa: E402
+from django.contrib import admin  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from key_figures_floor import QUERIES, key_figures_floor, year_bounds  # noqa: E402
+
+from clara.keyfigures import selectors  # noqa: E402
+
+YEAR = 2025
+LIMIT_MS = 250
+DRILLDOWNS = ("calls.applications", "network.teams", "awards.count", "oncostarter.ongoing")
+SEARCH = "01234"  # a person, team, company, user number; an application's number in its call
+
+
+def ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def count_queries(function) -> int:
+    statements = []
+
+    def wrapper(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        function()
+    return len(statements)
+
+
+def use_database(name: str) -> None:
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    connection.ensure_connection()
+
+
+def table(header: list[str], rows: list[list]) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")
+    print()
+
+
+def bench_figures(runs: int, families: bool) -> None:
+    full = connection.settings_dict["NAME"]
+    databases = {"20 years": full, "2 years": f"{full}_2y"}
+    orm = {label: [] for label in databases}
+    floor = {label: [] for label in databases}
+    values = {}
+    per_family = {(label, kind): {} for label in databases for kind in ("orm", "sql")}
+    for label, name in databases.items():
+        use_database(name)
+        values[label] = selectors.key_figures_for_year(YEAR)
+        floor_values = key_figures_floor(connection, YEAR)
+        if floor_values != values[label]:
+            diff = {k: (v, floor_values.get(k)) for k, v in values[label].items()
+                    if floor_values.get(k) != v}
+            sys.exit(f"{label}: the floor and the ORM disagree: {diff}")
+    same = values["20 years"] == values["2 years"]
+    for _round in range(runs):
+        for label, name in databases.items():
+            use_database(name)
+            orm[label].append(timed(lambda: selectors.key_figures_for_year(YEAR)))
+            floor[label].append(timed(lambda: key_figures_floor(connection, YEAR)))
+            if families:
+                catalogue = selectors.figure_catalogue()
+                for family in selectors.FAMILIES:
+                    figures = {k: f for k, f in catalogue.items() if f.family == family}
+                    per_family[(label, "orm")].setdefault(family, []).append(
+                        timed(lambda f=figures: selectors.key_figures_for_year(YEAR, f)))
+                params = year_bounds(YEAR)
+                with connection.cursor() as cursor:
+                    for family, sql in QUERIES.items():
+                        start = time.perf_counter()
+                        cursor.execute(sql, params)
+                        cursor.fetchall()
+                        per_family[(label, "sql")].setdefault(family, []).append(
+                            time.perf_counter() - start)
+    use_database(full)
+    queries = count_queries(lambda: selectors.key_figures_for_year(YEAR))
+    print(f"### key_figures_for_year({YEAR}): {runs} runs, interleaved; {queries} queries; "
+          f"same 2025 figures on both databases: {'yes' if same else 'NO'}\n")
+    rows = []
+    for label in databases:
+        rows.append([label, f"{ms(orm[label]):.1f} ms", f"{ms(floor[label]):.1f} ms",
+                     f"{ms(orm[label]) / ms(floor[label]):.2f}×"])
+    rows.append(["20 years / 2 years", f"{ms(orm['20 years']) / ms(orm['2 years']):.2f}×",
+                 f"{ms(floor['20 years']) / ms(floor['2 years']):.2f}×", ""])
+    table(["history", "ORM (median)", "SQL floor (median)", "ORM / floor"], rows)
+    if families:
+        print("Per family (median ms; ORM = key_figures_for_year on that family's figures):\n")
+        rows = []
+        for family in selectors.FAMILIES:
+            rows.append([family] + [
+                f"{ms(per_family[(label, kind)][family]):.1f}"
+                for label in databases for kind in ("orm", "sql")
+                if family in per_family[(label, kind)]
+            ])
+        table(["family", "ORM 20y", "SQL 20y", "ORM 2y", "SQL 2y"], rows)
+
+
+def measure(client: Client, url: str, runs: int) -> tuple[float, int, int, int]:
+    response = client.get(url)  # warm-up (and the status code)
+    samples = [timed(lambda: client.get(url)) for _ in range(runs)]
+    queries = count_queries(lambda: client.get(url))
+    return ms(samples), queries, response.status_code, len(response.content)
+
+
+def bench_pages(runs: int) -> None:
+    client = Client()
+    rows = []
+    for url in [f"/chiffres-clefs/{YEAR}/", *(f"/chiffres-clefs/{YEAR}/{key}/"
+                                              for key in DRILLDOWNS)]:
+        elapsed, queries, status, size = measure(client, url, runs)
+        rows.append([f"GET {url}", f"{elapsed:.0f} ms", queries, status, f"{size / 1024:.0f}"])
+    print(f"### Public pages (Django test client, 20 years, {runs} runs, median)\n")
+    table(["page", "time", "queries", "status", "KiB"], rows)
+
+
+def bench_admin(runs: int, only: str | None) -> None:
+    user = get_user_model().objects.get(email=national.BENCH_USER)
+    client = Client()
+    client.force_login(user)
+    rows, slow = [], []
+    registry = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
+    for model, model_admin in registry:
+        opts = model._meta
+        if only and only not in opts.label_lower:
+            continue
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        total = model._default_manager.count()
+        cells = [opts.label, total]
+        for query in ("", f"?q={SEARCH}"):
+            if query and not model_admin.search_fields:
+                cells += ["—", "—"]
+                continue
+            elapsed, queries, status, _size = measure(client, url + query, runs)
+            mark = " ⚠" if elapsed > LIMIT_MS or status != 200 else ""
+            if mark:
+                slow.append(f"{opts.label}{query}")
+            cells += [f"{elapsed:.0f} ms{mark}" + ("" if status == 200 else f" ({status})"),
+                      queries]
+        rows.append(cells)
+    print(f"### Admin changelists (superuser, 20 years, {runs} runs, median; "
+          f"⚠ over {LIMIT_MS} ms)\n")
+    table(["model", "rows", "list", "queries", f"search ?q={SEARCH}", "queries"], rows)
+    print(f"Over {LIMIT_MS} ms: {', '.join(slow) if slow else 'none'}\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", choices=["figures", "pages", "admin"])
+    parser.add_argument("--runs", type=int, default=0, help="runs per measure")
+    parser.add_argument("--families", action="store_true", help="figures per family too")
+    parser.add_argument("--model", help="admin: only the models whose label contains this")
+    args = parser.parse_args()
+    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    print(f"PostgreSQL database {connection.settings_dict['NAME']}; Python "
+          f"{sys.version.split()[0]}; {os.cpu_count()} cores\n")
+    if args.only in (None, "figures"):
+        bench_figures(args.runs or 15, args.families)
+    if args.only in (None, "pages"):
+        bench_pages(args.runs or 5)
+    if args.only in (None, "admin"):
+        bench_admin(args.runs or 5, args.model)
+
+
+if __name__ == "__main__":
+    main()
