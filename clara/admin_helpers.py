@@ -1,8 +1,8 @@
 """Shared building blocks of the apps' admin modules and spreadsheet resources.
 
 Admin: spreadsheet import/export restricted to CSV and XLSX, euro columns, a year filter
-listing the years present, inlines whose query count does not grow with their rows, and the
-refusal of a stale save (QUALITY.md scenario 12).
+listing the years present, inlines whose query count does not grow with their rows. The
+refusal of a stale save (QUALITY.md scenario 12) is in clara/admin_edit_conflicts.py.
 
 Spreadsheets (django-import-export), conventions of every resource:
 - columns are headed by the French field labels; related rows are named by a natural key
@@ -20,7 +20,6 @@ Spreadsheets (django-import-export), conventions of every resource:
 
 from decimal import InvalidOperation
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
@@ -186,62 +185,6 @@ class BoundedInlineMixin:
                 cache[key] = list(formfield.choices)
             formfield.choices = cache[key]
         return formfield
-
-
-# --- Stale saves (QUALITY 12) -----------------------------------------------------------
-
-VERSION_FIELD = "edit_version"
-
-
-def latest_version(instance) -> int | None:
-    return (
-        instance.history.order_by("-history_id").values_list("history_id", flat=True).first()
-    )
-
-
-class EditConflictForm(forms.ModelForm):
-    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial[VERSION_FIELD] = latest_version(self.instance)
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk:
-            seen = cleaned.get(VERSION_FIELD)
-            # Lock the row until the admin's transaction commits, so that two saves of the
-            # same version cannot both pass this check (PostgreSQL; SQLite locks the file).
-            list(
-                type(self.instance)._default_manager.select_for_update()
-                .filter(pk=self.instance.pk).values_list("pk", flat=True)
-            )
-            if seen != latest_version(self.instance):
-                raise ValidationError(
-                    _(
-                        "Ce dossier a été modifié par une autre personne depuis que vous l'avez "
-                        "ouvert. Vos modifications n'ont pas été enregistrées : rechargez la page "
-                        "pour voir la version actuelle."
-                    ),
-                    code="edit_conflict",
-                )
-        return cleaned
-
-
-class EditConflictAdminMixin:
-    """For a ModelAdmin of a model with `history`: adds the version field to the form."""
-
-    form = EditConflictForm
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or any(VERSION_FIELD in options.get("fields", ()) for _n, options in
-                              fieldsets):
-            return fieldsets
-        (name, options), *rest = fieldsets
-        return [(name, {**options, "fields": (*options["fields"], VERSION_FIELD)}), *rest]
-
 
 
 # --- Spreadsheets ------------------------------------------------------------------------

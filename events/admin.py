@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from clara.admin_edit_conflicts import EditConflictAdminMixin
 from clara.admin_helpers import (
     BoundedInlineMixin,
     SpreadsheetImportExportMixin,
@@ -21,7 +22,7 @@ from events.resources import EventResource
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(admin.ModelAdmin):
+class WorkingGroupAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("name", "acronym", "started_on", "ended_on", "member_count")
     search_fields = ("name", "acronym")
     autocomplete_fields = ("members",)
@@ -34,21 +35,21 @@ class WorkingGroupAdmin(admin.ModelAdmin):
         return obj.member_count
 
 
-class EventSpeakerInline(BoundedInlineMixin, admin.TabularInline):
+class EventSpeakerInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = EventSpeaker
     extra = 0
     fields = ("person", "topic")
     autocomplete_fields = ("person",)
 
 
-class PosterInline(BoundedInlineMixin, admin.TabularInline):
+class PosterInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = Poster
     extra = 0
     fields = ("kind", "title", "presenter")
     autocomplete_fields = ("presenter",)
 
 
-class PrizeInline(BoundedInlineMixin, admin.TabularInline):
+class PrizeInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = Prize
     extra = 0
     fields = ("kind", "label", "poster", "laureate", "awarded_by_clara")
@@ -56,7 +57,7 @@ class PrizeInline(BoundedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class EventAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [EventResource]
     list_display = (
         "title", "kind", "role", "start_date", "end_date", "site", "participants",
@@ -80,7 +81,7 @@ class EventAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(EventSpeaker)
-class EventSpeakerAdmin(admin.ModelAdmin):
+class EventSpeakerAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("person", "event", "topic")
     list_filter = (year_filter("event__start_date"), "event__kind")
     list_select_related = ("person", "event")
@@ -94,7 +95,7 @@ class EventSpeakerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Poster)
-class PosterAdmin(admin.ModelAdmin):
+class PosterAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("title", "kind", "event", "presenter")
     list_filter = ("kind", year_filter("event__start_date"))
     list_select_related = ("event", "presenter")
@@ -103,7 +104,7 @@ class PosterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prize)
-class PrizeAdmin(admin.ModelAdmin):
+class PrizeAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("label", "kind", "event", "poster", "laureate", "awarded_by_clara")
     list_filter = ("kind", "awarded_by_clara", year_filter("event__start_date"))
     list_select_related = ("event", "poster", "laureate")
@@ -112,7 +113,7 @@ class PrizeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(admin.ModelAdmin):
+class SurveyResponseAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("event", "rating", "would_recommend")
     list_filter = ("would_recommend", "rating", year_filter("event__start_date"))
     list_select_related = ("event",)
@@ -126,7 +127,7 @@ class SurveyResponseAdmin(admin.ModelAdmin):
 
 
 @admin.register(InternationalAction)
-class InternationalActionAdmin(admin.ModelAdmin):
+class InternationalActionAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = (
         "title", "kind", "person", "country", "institution", "start_date", "end_date",
         "amount_euros",

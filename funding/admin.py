@@ -7,10 +7,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from clara.admin_edit_conflicts import EditConflictAdminMixin
 from clara.admin_helpers import (
     BoundedInlineFormSet,
     BoundedInlineMixin,
-    EditConflictAdminMixin,
     SpreadsheetExportMixin,
     SpreadsheetImportExportMixin,
     euros_column,
@@ -22,7 +22,7 @@ from funding.services import award_check, award_record, award_update
 
 
 @admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
+class FunderAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("name", "short_name", "kind", "organisation")
     list_filter = ("kind",)
     list_select_related = ("organisation",)
@@ -54,7 +54,7 @@ class ContributionFormSet(BoundedInlineFormSet):
             raise forms.ValidationError(error.messages) from None
 
 
-class ContributionInline(BoundedInlineMixin, admin.TabularInline):
+class ContributionInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = Contribution
     formset = ContributionFormSet
     extra = 0
@@ -62,7 +62,7 @@ class ContributionInline(BoundedInlineMixin, admin.TabularInline):
     autocomplete_fields = ("funder",)
 
 
-class CompanyInvestmentInline(BoundedInlineMixin, admin.TabularInline):
+class CompanyInvestmentInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = CompanyInvestment
     extra = 0
     fields = ("company", "planned_amount")
@@ -157,7 +157,7 @@ class AwardAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHis
 
 
 @admin.register(Contribution)
-class ContributionAdmin(SpreadsheetExportMixin, SimpleHistoryAdmin):
+class ContributionAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, SimpleHistoryAdmin):
     """Read only: a contribution is changed with its award (its page or its import), where
     the split is checked against the amount."""
 

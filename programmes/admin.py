@@ -11,10 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from clara.admin_edit_conflicts import EditConflictAdminMixin, EditConflictForm
 from clara.admin_helpers import (
     BoundedInlineMixin,
-    EditConflictAdminMixin,
-    EditConflictForm,
     SpreadsheetImportExportMixin,
     euros_column,
 )
@@ -46,20 +45,20 @@ from programmes.services import (
 
 
 @admin.register(InnovationDomain)
-class InnovationDomainAdmin(admin.ModelAdmin):
+class InnovationDomainAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
-class TrackInline(BoundedInlineMixin, admin.TabularInline):
+class TrackInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = Track
     extra = 0
     fields = ("code", "description")
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "partner")
     list_filter = ("kind",)
     list_select_related = ("partner",)
@@ -70,7 +69,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "programme", "code")
     list_filter = ("programme", "code")
     list_select_related = ("programme",)
@@ -82,13 +81,13 @@ class TrackAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
 
-class EvaluationCriterionInline(BoundedInlineMixin, admin.TabularInline):
+class EvaluationCriterionInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = EvaluationCriterion
     extra = 0
     fields = ("position", "label", "max_score", "weight", "description")
 
 
-class RequiredDocumentInline(BoundedInlineMixin, admin.TabularInline):
+class RequiredDocumentInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = RequiredDocument
     extra = 0
     fields = ("position", "label", "mandatory")
@@ -109,7 +108,7 @@ class CallAdminForm(forms.ModelForm):
 
 
 @admin.register(Call)
-class CallAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class CallAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     form = CallAdminForm
     resource_classes = [CallResource]
     list_display = (
@@ -141,7 +140,7 @@ class CallAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(EvaluationCriterion)
-class EvaluationCriterionAdmin(admin.ModelAdmin):
+class EvaluationCriterionAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("label", "call", "max_score", "weight", "position")
     list_filter = ("call__programme", "call__year")
     list_select_related = ("call",)
@@ -150,7 +149,7 @@ class EvaluationCriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(RequiredDocument)
-class RequiredDocumentAdmin(admin.ModelAdmin):
+class RequiredDocumentAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("label", "call", "mandatory", "position")
     list_filter = ("mandatory", "call__programme", "call__year")
     list_select_related = ("call",)
@@ -158,7 +157,7 @@ class RequiredDocumentAdmin(admin.ModelAdmin):
     autocomplete_fields = ("call",)
 
 
-class AttachmentInline(BoundedInlineMixin, admin.TabularInline):
+class AttachmentInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     """Metadata only: the file is private and is never linked from the admin."""
 
     model = Attachment
@@ -174,7 +173,7 @@ class AttachmentInline(BoundedInlineMixin, admin.TabularInline):
         return False
 
 
-class DecisionInline(BoundedInlineMixin, admin.TabularInline):
+class DecisionInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     """The committee's decisions, read only: a decision is recorded with the status it gives
     (status field above, a bulk action, or the decisions' own page)."""
 
@@ -192,7 +191,7 @@ class DecisionInline(BoundedInlineMixin, admin.TabularInline):
         return False
 
 
-class ReviewInline(BoundedInlineMixin, admin.TabularInline):
+class ReviewInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = Review
     extra = 0
     fields = ("reviewer", "role", "status", "conflict_of_interest", "submitted_at")
@@ -411,7 +410,7 @@ class ApplicationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, Sim
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     """Read-only metadata; the file itself is only served by the application's views,
     after their permission check."""
 
@@ -430,14 +429,14 @@ class AttachmentAdmin(admin.ModelAdmin):
         return False
 
 
-class ReviewScoreInline(BoundedInlineMixin, admin.TabularInline):
+class ReviewScoreInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = ReviewScore
     extra = 0
     fields = ("criterion", "score")
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = (
         "application", "reviewer", "role", "status", "conflict_of_interest", "mean_score",
         "assigned_at", "submitted_at",
@@ -467,7 +466,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewScore)
-class ReviewScoreAdmin(admin.ModelAdmin):
+class ReviewScoreAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("review", "criterion", "score")
     list_select_related = ("review__application", "review__reviewer", "criterion")
     list_filter = ("review__application__call__programme", "review__application__call__year")

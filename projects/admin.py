@@ -4,10 +4,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from clara.admin_edit_conflicts import EditConflictAdminMixin, EditConflictForm
 from clara.admin_helpers import (
     BoundedInlineMixin,
-    EditConflictAdminMixin,
-    EditConflictForm,
     SpreadsheetImportExportMixin,
     euros_column,
     year_filter,
@@ -28,7 +27,7 @@ from projects.services import (
 )
 
 
-class ProjectYearStatusInline(BoundedInlineMixin, admin.TabularInline):
+class ProjectYearStatusInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     """Read only here: a year's status is set on its own page, where it is checked against
     the other years (a completed or stopped project never resumes)."""
 
@@ -58,20 +57,20 @@ class FundedProjectAdminForm(forms.ModelForm):
         return award
 
 
-class FollowUpReportInline(BoundedInlineMixin, admin.StackedInline):
+class FollowUpReportInline(EditConflictAdminMixin, BoundedInlineMixin, admin.StackedInline):
     model = FollowUpReport
     extra = 0
     fields = ("year", "submitted_on", "summary")
 
 
-class OutcomeInline(BoundedInlineMixin, admin.TabularInline):
+class OutcomeInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = Outcome
     extra = 0
     fields = ("kind", "title", "date", "identifier", "jobs", "amount")
 
 
 @admin.register(FundedProject)
-class FundedProjectAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class FundedProjectAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     form = FundedProjectAdminForm
     resource_classes = [FundedProjectResource]
     list_display = (
@@ -169,7 +168,7 @@ class ProjectYearStatusAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(FollowUpReport)
-class FollowUpReportAdmin(admin.ModelAdmin):
+class FollowUpReportAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("project", "year", "submitted_on")
     list_filter = ("year",)
     list_select_related = ("project",)
@@ -184,7 +183,7 @@ class FollowUpReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(admin.ModelAdmin):
+class OutcomeAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("title", "kind", "project", "date", "identifier", "jobs", "amount_euros")
     list_filter = ("kind", year_filter("date"), "project__award__application__call__programme")
     list_select_related = ("project",)
@@ -195,7 +194,7 @@ class OutcomeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportAction)
-class SupportActionAdmin(admin.ModelAdmin):
+class SupportActionAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("date", "subject", "kind", "team", "organisation", "project", "staff_member")
     list_filter = ("kind", year_filter("date"), "team__site")
     list_select_related = ("team", "organisation", "project", "staff_member")

@@ -10,7 +10,12 @@ from programmes.models import Application
 from tests.factories import (
     ApplicationFactory,
     AwardFactory,
+    CallFactory,
+    CompanyInvestmentFactory,
     ContributionFactory,
+    EvaluationCriterionFactory,
+    FunderFactory,
+    ProjectYearStatusFactory,
     SuperUserFactory,
 )
 from tests.helpers import admin_post_data
@@ -77,3 +82,216 @@ def test_admin_post_without_version_is_refused(client):
     response = staff.post(url, data)
     assert response.status_code == 200
     assert Award.objects.get(pk=award.pk).amount == Decimal("40000")
+
+
+# --- Every model and inline row (one mechanism: clara/admin_edit_conflicts.py) ----------------
+
+
+def _two_staff():
+    from django.test import Client
+
+    return _client(Client), _client(Client)
+
+
+def _key(data: dict, prefix: str, suffix: str) -> str:
+    """The posted name of an inline field, e.g. ("criteria", "-0-label")."""
+    (key,) = [k for k in data if k.startswith(prefix) and k.endswith(suffix)]
+    return key
+
+
+def _refused(response) -> bool:
+    return response.status_code == 200 and "modifié" in response.content.decode() and (
+        "par une autre personne" in response.content.decode()
+    )
+
+
+def test_call_budget_second_save_is_refused_and_first_kept():
+    call = CallFactory(budget=Decimal("300000"))
+    url = f"/admin/programmes/call/{call.pk}/change/"
+    alice, bob = _two_staff()
+    alice_data, bob_data = admin_post_data(alice.get(url)), admin_post_data(bob.get(url))
+
+    alice_data["budget"] = "350000"
+    assert alice.post(url, alice_data).status_code == 302
+    bob_data["title"] = "Titre de Bob"
+    response = bob.post(url, bob_data)
+
+    assert _refused(response)
+    call.refresh_from_db()
+    assert (call.budget, call.title) == (Decimal("350000"), alice_data["title"])
+
+    # Reloaded, Bob's page carries the new version and his change goes through.
+    bob_data = admin_post_data(bob.get(url))
+    bob_data["title"] = "Titre de Bob"
+    assert bob.post(url, bob_data).status_code == 302
+    call.refresh_from_db()
+    assert (call.budget, call.title) == (Decimal("350000"), "Titre de Bob")
+
+
+def test_call_many_to_many_change_makes_a_stale_save():
+    call = CallFactory()
+    url = f"/admin/programmes/call/{call.pk}/change/"
+    alice, bob = _two_staff()
+    alice_data, bob_data = admin_post_data(alice.get(url)), admin_post_data(bob.get(url))
+    funder = FunderFactory()
+
+    alice_data["cofunders"] = [str(funder.pk)]
+    assert alice.post(url, alice_data).status_code == 302
+    bob_data["theme"] = "Thème de Bob"
+    response = bob.post(url, bob_data)
+
+    assert _refused(response)
+    assert list(call.cofunders.all()) == [funder]
+
+
+def test_inline_row_second_save_is_refused_and_first_kept():
+    criterion = EvaluationCriterionFactory(label="Originalité")
+    url = f"/admin/programmes/call/{criterion.call_id}/change/"
+    alice, bob = _two_staff()
+    alice_data, bob_data = admin_post_data(alice.get(url)), admin_post_data(bob.get(url))
+    label = _key(alice_data, "criteria", "-0-label")
+
+    alice_data[label] = "Originalité (Alice)"
+    assert alice.post(url, alice_data).status_code == 302
+    bob_data[label] = "Originalité (Bob)"
+    response = bob.post(url, bob_data)
+
+    assert response.status_code == 200
+    assert "Cette ligne a été modifiée ou supprimée par une autre personne" in (
+        response.content.decode()
+    )
+    criterion.refresh_from_db()
+    assert criterion.label == "Originalité (Alice)"
+
+
+def test_inline_row_changed_meanwhile_cannot_be_deleted():
+    criterion = EvaluationCriterionFactory(label="Originalité")
+    url = f"/admin/programmes/call/{criterion.call_id}/change/"
+    alice, bob = _two_staff()
+    alice_data, bob_data = admin_post_data(alice.get(url)), admin_post_data(bob.get(url))
+
+    alice_data[_key(alice_data, "criteria", "-0-label")] = "Originalité (Alice)"
+    assert alice.post(url, alice_data).status_code == 302
+    bob_data[_key(bob_data, "criteria", "-0-label").replace("label", "DELETE")] = "on"
+    response = bob.post(url, bob_data)
+
+    assert response.status_code == 200
+    assert "Cette ligne a été modifiée ou supprimée par une autre personne" in (
+        response.content.decode()
+    )
+    criterion.refresh_from_db()
+    assert criterion.label == "Originalité (Alice)"
+
+
+def test_inline_row_the_page_does_not_write_does_not_block_the_save():
+    """A year status shown read only on the project's page changes on its own page: saving
+    the project page does not write that row, so it goes through and keeps the change."""
+    status = ProjectYearStatusFactory(note="")
+    project_url = f"/admin/projects/fundedproject/{status.project_id}/change/"
+    status_url = f"/admin/projects/projectyearstatus/{status.pk}/change/"
+    alice, bob = _two_staff()
+    bob_data = admin_post_data(bob.get(project_url))
+
+    alice_data = admin_post_data(alice.get(status_url))
+    alice_data["note"] = "Note d'Alice"
+    assert alice.post(status_url, alice_data).status_code == 302
+    bob_data["name"] = "NOUVEAUNOM"
+    assert bob.post(project_url, bob_data).status_code == 302
+
+    status.refresh_from_db()
+    status.project.refresh_from_db()
+    assert (status.note, status.project.name) == ("Note d'Alice", "NOUVEAUNOM")
+
+
+def test_model_without_history_second_save_is_refused_and_first_kept():
+    funder = FunderFactory(name="Région", short_name="R")
+    url = f"/admin/funding/funder/{funder.pk}/change/"
+    alice, bob = _two_staff()
+    alice_data, bob_data = admin_post_data(alice.get(url)), admin_post_data(bob.get(url))
+
+    alice_data["name"] = "Région Auvergne-Rhône-Alpes"
+    assert alice.post(url, alice_data).status_code == 302
+    bob_data["short_name"] = "AURA"
+    response = bob.post(url, bob_data)
+
+    assert _refused(response)
+    funder.refresh_from_db()
+    assert (funder.name, funder.short_name) == ("Région Auvergne-Rhône-Alpes", "R")
+
+
+def test_company_investment_own_page_second_save_is_refused():
+    investment = CompanyInvestmentFactory(planned_amount=Decimal("100000"))
+    url = f"/admin/funding/companyinvestment/{investment.pk}/change/"
+    alice, bob = _two_staff()
+    alice_data, bob_data = admin_post_data(alice.get(url)), admin_post_data(bob.get(url))
+
+    alice_data["planned_amount"] = "120000"
+    assert alice.post(url, alice_data).status_code == 302
+    bob_data["planned_amount"] = "90000"
+    assert _refused(bob.post(url, bob_data))
+    investment.refresh_from_db()
+    assert investment.planned_amount == Decimal("120000")
+
+
+def test_conflict_message_in_english():
+    funder = FunderFactory()
+    url = f"/admin/funding/funder/{funder.pk}/change/"
+    alice, bob = _two_staff()
+    alice_data = admin_post_data(alice.get(url))
+    bob_data = admin_post_data(bob.get(url))
+    alice_data["name"] = "Autre nom"
+    assert alice.post(url, alice_data).status_code == 302
+    response = bob.post(url, bob_data, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Someone else has changed this record since you opened it" in (
+        response.content.decode()
+    )
+
+
+def test_every_admin_and_inline_refuses_stale_saves(rf):
+    """Guard: each registered ModelAdmin and each of its inlines has the mechanism, and an
+    editable change page carries the version field. A third-party admin (task results,
+    login attempts) may go without it only when nothing can be saved through it."""
+    from django.contrib import admin
+    from django.contrib.admin.utils import flatten_fieldsets
+
+    from clara.admin_edit_conflicts import (
+        VERSION_FIELD,
+        EditConflictAdminMixin,
+        EditConflictFormMixin,
+        EditConflictFormSetMixin,
+    )
+
+    request = rf.get("/admin/")
+    request.user = SuperUserFactory()
+    missing = []
+    for model, model_admin in admin.site._registry.items():
+        label = model._meta.label
+        obj = model(pk=1)
+        if not isinstance(model_admin, EditConflictAdminMixin):
+            if model_admin.has_change_permission(request, obj) and (
+                model_admin.get_form(request, obj, change=True).base_fields
+                or model_admin.inlines
+            ):
+                missing.append(label)
+            continue
+        fields = flatten_fieldsets(model_admin.get_fieldsets(request, obj))
+        if model_admin.has_change_permission(request, obj):
+            form = model_admin.get_form(request, obj, change=True, fields=fields)
+            if VERSION_FIELD not in fields or not issubclass(form, EditConflictFormMixin):
+                missing.append(f"{label} (form)")
+        elif VERSION_FIELD in fields:
+            missing.append(f"{label} (read-only page shows the version)")
+        for inline_class in model_admin.inlines:
+            inline = inline_class(model, admin.site)
+            name = f"{label} inline {inline.model._meta.label}"
+            if not isinstance(inline, EditConflictAdminMixin):
+                missing.append(name)
+                continue
+            formset = inline.get_formset(request, obj)
+            if not (issubclass(formset, EditConflictFormSetMixin)
+                    and issubclass(formset.form, EditConflictFormMixin)):
+                missing.append(f"{name} (formset)")
+            inline_fields = flatten_fieldsets(inline.get_fieldsets(request, obj))
+            if inline.has_change_permission(request, obj) != (VERSION_FIELD in inline_fields):
+                missing.append(f"{name} (fields)")
+    assert missing == []

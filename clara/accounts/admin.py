@@ -1,10 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clara.accounts.models import User
+from clara.admin_edit_conflicts import EditConflictAdminMixin
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -39,7 +42,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(EditConflictAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -67,3 +70,11 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("last_login", "date_joined")
     date_hierarchy = "date_joined"
 
+
+# Django registers groups itself; registered again so that their page refuses a stale save too.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(EditConflictAdminMixin, DjangoGroupAdmin):
+    pass

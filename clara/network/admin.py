@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from clara.admin_edit_conflicts import EditConflictAdminMixin
 from clara.admin_helpers import BoundedInlineMixin, SpreadsheetImportExportMixin
 from clara.network.models import Organisation, Person, Site, Team, TeamCensus
 from clara.network.resources import (
@@ -14,7 +15,7 @@ from clara.network.resources import (
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "position")
     list_editable = ("position",)
     search_fields = ("name", "slug")
@@ -22,7 +23,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class OrganisationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [OrganisationResource]
     list_display = (
         "name", "acronym", "kind", "site", "parent", "city", "siren",
@@ -43,14 +44,14 @@ class OrganisationAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     )
 
 
-class TeamCensusInline(BoundedInlineMixin, admin.TabularInline):
+class TeamCensusInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = TeamCensus
     extra = 1
     fields = ("year", "researchers", "doctoral_students", "health_professionals")
 
 
 @admin.register(Team)
-class TeamAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class TeamAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [TeamResource]
     list_display = ("name", "kind", "organisation", "site", "leader", "last_census_year")
     list_filter = ("kind", "site")
@@ -68,7 +69,7 @@ class TeamAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(TeamCensus)
-class TeamCensusAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class TeamCensusAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [TeamCensusResource]
     list_display = (
         "team", "organisation", "site", "year", "researchers", "doctoral_students",
@@ -94,7 +95,7 @@ class TeamCensusAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class PersonAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [PersonResource]
     list_display = ("last_name", "first_name", "kind", "organisation", "team", "email", "orcid")
     list_filter = ("kind", "organisation__site")
