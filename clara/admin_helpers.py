@@ -4,63 +4,20 @@ Admin: spreadsheet import/export restricted to CSV and XLSX, euro columns, a yea
 listing the years present, inlines whose query count does not grow with their rows. The
 refusal of a stale save (QUALITY.md scenario 12) is in clara/admin_edit_conflicts.py.
 
-Spreadsheets (django-import-export), conventions of every resource:
-- columns are headed by the French field labels; related rows are named by a natural key
-  (a slug, a name, an e-mail, a reference), never by a database id;
-- rows are matched to existing records by their natural key (`import_id_fields`), so a file
-  exported, edited and imported again updates the same rows;
-- every imported row goes through the model's `full_clean()` (SIREN, ORCID… validators,
-  constraints), and rows that change a rule-bound record go through the app's service: a
-  bad row gets a French error and nothing of the file is written;
-- choices are written as their French label and read back from label or code;
-- text cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR)
-  are exported with a leading apostrophe, which is stripped again on import; number cells
-  are never touched.
+Spreadsheets (django-import-export): the base resource, widgets and admin mixins live in
+clara/spreadsheets/ (conventions in clara/spreadsheets/resources.py) and are re-exported here.
 """
-
-from decimal import InvalidOperation
 
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey
 from django.db.models.functions import ExtractYear
 from django.forms.models import BaseInlineFormSet
-from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources, widgets
-from import_export.admin import ExportMixin, ImportExportMixin
-from import_export.formats import base_formats
-from import_export.forms import SelectableFieldsExportForm
 
 from clara.formatting import format_euros
 
 # --- Admin ---------------------------------------------------------------------------
-
-class ColumnLabelledExportForm(SelectableFieldsExportForm):
-    """The export form's field checkboxes labelled by the (French) column names, not by the
-    English attribute names."""
-
-    def _get_field_label(self, resource, field_name):
-        field = resource.fields.get(field_name)
-        return str(field.column_name) if field else field_name
-
-
-class SpreadsheetImportExportMixin(ImportExportMixin):
-    """Import (with its dry-run preview and row-level errors) and export, CSV and XLSX only."""
-
-    formats = (base_formats.CSV, base_formats.XLSX)
-    export_form_class = ColumnLabelledExportForm
-
-
-class SpreadsheetExportMixin(ExportMixin):
-    """Export only (CSV, XLSX): for records written with another record, through its service
-    (an award's contributions are imported with the award)."""
-
-    formats = (base_formats.CSV, base_formats.XLSX)
-    export_form_class = ColumnLabelledExportForm
-
 
 def euros_column(attribute: str, description, ordering: str | None = None):
     """A `list_display` column showing `attribute` (a `__` path) as "14 350 €"."""
@@ -188,198 +145,33 @@ class BoundedInlineMixin:
 
 
 # --- Spreadsheets ------------------------------------------------------------------------
+# The spreadsheet building blocks live in clara/spreadsheets/; re-exported here for the apps'
+# resources and admin modules.
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Unambiguous formats only: never the US month/day order that Django's defaults accept.
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
-DATETIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
-    "%Y-%m-%d", "%d/%m/%Y",
+from clara.spreadsheets.admin import (  # noqa: E402
+    ColumnLabelledExportForm,
+    SpreadsheetExportMixin,
+    SpreadsheetImportExportMixin,
 )
-_SPACES = {ord(c): None for c in " \u00a0\u202f€"}
+from clara.spreadsheets.resources import (  # noqa: E402
+    DATE_FORMATS,
+    DATETIME_FORMATS,
+    FORMULA_TRIGGERS,
+    BooleanWidget,
+    CaseInsensitiveLookupWidget,
+    ChoiceWidget,
+    DecimalWidget,
+    IntegerWidget,
+    LookupWidget,
+    SpreadsheetResource,
+    escape_formula,
+    lookup_field,
+    unescape_formula,
+)
 
-
-def escape_formula(value):
-    """`value` with a leading apostrophe if it is text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def unescape_formula(value):
-    """Undo `escape_formula` for a cell read back from a file we exported."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in (
-        FORMULA_TRIGGERS
-    ):
-        return value[1:]
-    return value
-
-
-class LookupWidget(widgets.ForeignKeyWidget):
-    """A foreign key named by a natural field; unknown or ambiguous values are row errors
-    (in French) rather than crashes."""
-
-    def clean(self, value, row=None, **kwargs):
-        try:
-            return super().clean(value, row, **kwargs)
-        except self.model.DoesNotExist:
-            raise ValueError(
-                gettext("Aucun(e) %(model)s ne correspond à « %(value)s ».")
-                % {"model": self.model._meta.verbose_name, "value": value}
-            ) from None
-        except self.model.MultipleObjectsReturned:
-            raise ValueError(
-                gettext("Plusieurs %(model)s correspondent à « %(value)s ».")
-                % {"model": self.model._meta.verbose_name_plural, "value": value}
-            ) from None
-
-
-class _FrenchNumberMixin:
-    """Numbers written the French way ("14 350,50 €") are read too; a cell that is not a
-    number is a row error, not a crash."""
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, str):
-            value = value.translate(_SPACES)
-        try:
-            # The cells are read as French numbers whatever the language of the admin user
-            # ("14350.50" reads the same in both).
-            with translation.override("fr"):
-                return super().clean(value, row, **kwargs)
-        except (InvalidOperation, ValueError):
-            raise ValueError(
-                gettext("« %(value)s » n'est pas un nombre.") % {"value": value}
-            ) from None
-
-
-class DecimalWidget(_FrenchNumberMixin, widgets.DecimalWidget):
-    pass
-
-
-class IntegerWidget(_FrenchNumberMixin, widgets.IntegerWidget):
-    pass
-
-
-class ChoiceWidget(widgets.Widget):
-    """A choice written as its French label, read back from its label or its code."""
-
-    def __init__(self, choices, **kwargs):
-        super().__init__(**kwargs)
-        self.choices = [(str(code), label) for code, label in choices]
-
-    def clean(self, value, row=None, **kwargs):
-        text = "" if value is None else str(value).strip()
-        if not text:
-            return ""
-        with translation.override(None):
-            source_labels = {str(label).casefold(): code for code, label in self.choices}
-        labels = {str(label).casefold(): code for code, label in self.choices}
-        codes = {code: code for code, _ in self.choices}
-        for known in (codes, labels, source_labels):
-            if text in known or text.casefold() in known:
-                return known.get(text) or known[text.casefold()]
-        raise ValueError(
-            gettext("« %(value)s » n'est pas un choix possible (%(choices)s).")
-            % {"value": text, "choices": ", ".join(str(label) for _, label in self.choices)}
-        )
-
-    def render(self, value, obj=None, **kwargs):
-        for code, label in self.choices:
-            if str(value) == code:
-                return str(label)
-        return "" if value is None else str(value)
-
-
-class SpreadsheetResource(resources.ModelResource):
-    """Base of every resource (see the module docstring)."""
-
-    # Related rows the columns show: joined on export, also when the admin hands over its
-    # changelist queryset, so an export costs the same few queries whatever its size.
-    export_select_related: tuple[str, ...] = ()
-
-    class Meta:
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
-
-    def import_data(self, dataset, **kwargs):
-        # A row that breaks a rule is a row error and nothing of the file is written, whoever
-        # calls the import (the admin, a command, a test).
-        kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, **kwargs)
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.export_select_related:
-            queryset = queryset.select_related(*self.export_select_related)
-        return queryset
-
-    def filter_export(self, queryset, **kwargs):
-        queryset = super().filter_export(queryset, **kwargs)
-        if self.export_select_related:
-            queryset = queryset.select_related(*self.export_select_related)
-        return queryset
-
-    @classmethod
-    def field_from_django_field(cls, field_name, django_field, readonly):
-        field = super().field_from_django_field(field_name, django_field, readonly)
-        # The French source label: the same columns whatever the language of the request.
-        with translation.override(None):
-            field.column_name = str(django_field.verbose_name)
-        widget = field.widget
-        if django_field.choices and not isinstance(django_field, ForeignKey):
-            field.widget = ChoiceWidget(django_field.flatchoices)
-        elif type(widget) is widgets.DecimalWidget:
-            field.widget = DecimalWidget()
-        elif type(widget) is widgets.IntegerWidget:
-            field.widget = IntegerWidget()
-        elif isinstance(widget, widgets.DateTimeWidget):
-            widget.formats = DATETIME_FORMATS
-        elif isinstance(widget, widgets.DateWidget):
-            widget.formats = DATE_FORMATS
-        return field
-
-    def export_field(self, field, instance, **kwargs):
-        value = super().export_field(field, instance, **kwargs)
-        if isinstance(field.widget, widgets.NumberWidget):
-            return value
-        return escape_formula(value)
-
-    def before_import_row(self, row, **kwargs):
-        for column, value in row.items():
-            value = unescape_formula(value)
-            row[column] = value.strip() if isinstance(value, str) else value
-
-    def get_instance(self, instance_loader, row):
-        """The existing record whose natural key the row names, or None. A key naming an
-        unknown related record is a row error, not a crash."""
-        params, errors = {}, {}
-        for name in self.get_import_id_fields():
-            field = self.fields[name]
-            if field.column_name not in row:
-                return None
-            try:
-                params[field.attribute] = field.clean(row)
-            except ValueError as error:
-                errors[field.attribute] = ValidationError(str(error))
-        if errors:
-            raise ValidationError(errors)
-        try:
-            return self.get_queryset().get(**params)
-        except self._meta.model.DoesNotExist:
-            return None
-        except self._meta.model.MultipleObjectsReturned:
-            raise ValidationError(
-                gettext("Plusieurs lignes existantes correspondent à cette clef.")
-            ) from None
-
-
-def lookup_field(attribute: str, column_name: str, model, field: str, **kwargs):
-    """A foreign key column named by `field` of `model`."""
-    return fields.Field(
-        attribute=attribute, column_name=column_name, widget=LookupWidget(model, field=field),
-        **kwargs,
-    )
-
-
+__all__ = [
+    "DATE_FORMATS", "DATETIME_FORMATS", "FORMULA_TRIGGERS", "BooleanWidget",
+    "CaseInsensitiveLookupWidget", "ChoiceWidget", "ColumnLabelledExportForm", "DecimalWidget",
+    "IntegerWidget", "LookupWidget", "SpreadsheetExportMixin", "SpreadsheetImportExportMixin",
+    "SpreadsheetResource", "escape_formula", "lookup_field", "unescape_formula",
+]

@@ -7,8 +7,6 @@ the "date du comité" column), and the separate history mode loads past applicat
 closed calls with the status they had.
 """
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from import_export import fields, widgets
@@ -16,12 +14,13 @@ from import_export import fields, widgets
 from clara.accounts.models import User
 from clara.admin_helpers import (
     DATE_FORMATS,
+    CaseInsensitiveLookupWidget,
     ChoiceWidget,
     LookupWidget,
     SpreadsheetResource,
     lookup_field,
 )
-from clara.network.models import Person
+from clara.network.resources import PersonByOrcidOrEmailWidget
 from programmes.models import Application, Call, InnovationDomain, Programme, Track
 from programmes.services import (
     application_check_history_import,
@@ -32,8 +31,6 @@ from programmes.services import (
     application_set_status,
     call_check_budget,
 )
-
-_ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dXx]$")
 
 
 class TrackWidget(LookupWidget):
@@ -51,37 +48,19 @@ class TrackWidget(LookupWidget):
     def get_queryset(self, value, row, *args, **kwargs):
         return Track.objects.filter(programme__slug=(row or {}).get(self.programme_column))
 
+    def lookup_key(self, value, row):
+        return (str(row.get(self.programme_column) or ""), self.codes.clean(value))
+
+    def prefetch_queryset(self, keys):
+        return Track.objects.filter(
+            programme__slug__in={slug for slug, _code in keys}
+        ).select_related("programme")
+
+    def index_keys(self, obj):
+        return [(obj.programme.slug, obj.code)]
+
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else value.get_code_display()
-
-
-class CaseInsensitiveLookupWidget(LookupWidget):
-    def get_lookup_kwargs(self, value, row, **kwargs):
-        return {f"{self.field}__iexact": value}
-
-
-class PersonByOrcidOrEmailWidget(LookupWidget):
-    """A person named by ORCID iD (preferred: unique and checked) or, for people without
-    one, by e-mail address (which must then match exactly one person)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(Person, field="orcid", **kwargs)
-
-    def get_lookup_kwargs(self, value, row, **kwargs):
-        value = str(value).strip()
-        if _ORCID_SHAPE.match(value):
-            return {"orcid": value.upper()}
-        if "@" in value:
-            return {"email__iexact": value}
-        raise ValueError(
-            gettext("« %(value)s » n'est ni un ORCID iD ni une adresse e-mail.")
-            % {"value": value}
-        )
-
-    def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return ""
-        return value.orcid or value.email
 
 
 class CallResource(SpreadsheetResource):
@@ -186,6 +165,10 @@ class ApplicationResource(SpreadsheetResource):
                 application_check_move(current=stored, new=instance.status)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if instance.pk is None and not errors:
+            # `application_create` runs full_clean() when the row is saved (also in a dry
+            # run): checking the new row here too would double its queries.
+            return
         # The other fields are checked as they are stored with; the service checks the record
         # again after the move (which may stamp the submission time).
         new_status = instance.status

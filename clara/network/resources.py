@@ -1,10 +1,20 @@
 """Spreadsheet import/export of the network: organisations, teams and their census, people
 (conventions in clara/admin_helpers.py)."""
 
+import re
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from import_export import fields
 
 from clara.admin_helpers import LookupWidget, SpreadsheetResource, lookup_field
 from clara.network.models import Organisation, Person, Site, Team, TeamCensus
+from clara.spreadsheets.resources import chunks
+
+_ORCID_SHAPE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dXx]$")
 
 
 class OrganisationResource(SpreadsheetResource):
@@ -40,17 +50,74 @@ class OrganisationByNameWidget(LookupWidget):
             queryset = queryset.filter(site__slug=row[self.site_column])
         return queryset
 
+    def lookup_key(self, value, row):
+        site = (row.get(self.site_column) or None) if self.site_column else None
+        return (str(value).strip(), site)
+
+    def prefetch_queryset(self, keys):
+        return Organisation.objects.filter(name__in={name for name, _s in keys}).select_related(
+            "site"
+        )
+
+    def index_keys(self, obj):
+        keys = [(obj.name, None)]
+        if obj.site_id:
+            keys.append((obj.name, obj.site.slug))
+        return keys
+
+
+class PersonByOrcidOrEmailWidget(LookupWidget):
+    """A person named by ORCID iD (preferred: unique and checked) or, for people without
+    one, by e-mail address (which must then match exactly one person)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Person, field="orcid", **kwargs)
+
+    def get_lookup_kwargs(self, value, row, **kwargs):
+        kind, key = self.lookup_key(value, row)
+        return {"orcid": key} if kind == "orcid" else {"email__iexact": key}
+
+    def lookup_key(self, value, row):
+        value = str(value).strip()
+        if _ORCID_SHAPE.match(value):
+            return ("orcid", value.upper())
+        if "@" in value:
+            return ("email", value.lower())
+        raise ValueError(
+            gettext("« %(value)s » n'est ni un ORCID iD ni une adresse e-mail.")
+            % {"value": value}
+        )
+
+    def prefetch_queryset(self, keys):
+        orcids = [key for kind, key in keys if kind == "orcid"]
+        emails = [key for kind, key in keys if kind == "email"]
+        return Person.objects.annotate(_email=Lower("email")).filter(
+            Q(orcid__in=orcids) | Q(_email__in=emails)
+        )
+
+    def index_keys(self, obj):
+        keys = [("orcid", obj.orcid)] if obj.orcid else []
+        return keys + ([("email", obj.email.lower())] if obj.email else [])
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return value.orcid or value.email
+
 
 class TeamResource(SpreadsheetResource):
     """Teams, keyed by name and organisation (their uniqueness rule). The leader is named by
-    ORCID iD."""
+    ORCID iD or, without one, by e-mail address."""
 
     organisation = fields.Field(
         attribute="organisation", column_name="organisation (nom)",
         widget=OrganisationByNameWidget(site_column="site (identifiant)"),
     )
     site = lookup_field("site", "site (identifiant)", Site, "slug")
-    leader = lookup_field("leader", "responsable (ORCID)", Person, "orcid")
+    leader = fields.Field(
+        attribute="leader", column_name="responsable (ORCID ou e-mail)",
+        widget=PersonByOrcidOrEmailWidget(),
+    )
 
     class Meta:
         model = Team
@@ -70,6 +137,17 @@ class TeamByNameWidget(LookupWidget):
 
     def get_queryset(self, value, row, *args, **kwargs):
         return Team.objects.filter(organisation__name=(row or {}).get(self.organisation_column))
+
+    def lookup_key(self, value, row):
+        return (str(value).strip(), str(row.get(self.organisation_column) or ""))
+
+    def prefetch_queryset(self, keys):
+        return Team.objects.filter(name__in={name for name, _o in keys}).select_related(
+            "organisation"
+        )
+
+    def index_keys(self, obj):
+        return [(obj.name, obj.organisation.name)]
 
 
 class TeamCensusResource(SpreadsheetResource):
@@ -97,8 +175,10 @@ class TeamCensusResource(SpreadsheetResource):
 
 
 class PersonResource(SpreadsheetResource):
-    """People. A row with an ORCID iD updates the person with that iD; a row without one
-    always creates a person (names are not unique). The organisation is named by its name."""
+    """People, keyed by ORCID iD; a row without one names a person without ORCID iD by
+    e-mail address (any case) or, without an e-mail, by first name, last name and
+    organisation (any case), so that an exported file imports back unchanged. The
+    organisation is named by its name."""
 
     organisation = fields.Field(
         attribute="organisation", column_name="organisation (nom)",
@@ -111,9 +191,75 @@ class PersonResource(SpreadsheetResource):
         fields = ("first_name", "last_name", "kind", "email", "orcid", "organisation")
         export_order = fields
 
-    def get_instance(self, instance_loader, row):
-        if not row.get(self.fields["orcid"].column_name):
-            return None
-        return super().get_instance(instance_loader, row)
-
     export_select_related = ("organisation",)
+
+    def row_key(self, row):
+        orcid = row.get(self.fields["orcid"].column_name)
+        if orcid:
+            return ("orcid", str(orcid).strip().upper())
+        email = str(row.get(self.fields["email"].column_name) or "").strip()
+        if email:
+            return ("email", email.lower())
+        column = self.fields["organisation"].column_name
+        organisation = None
+        if row.get(column):
+            try:
+                organisation = self.fields["organisation"].clean(row)
+            except ValueError as error:
+                raise ValidationError({"organisation": str(error)}) from None
+        return (
+            "name",
+            str(row.get(self.fields["first_name"].column_name) or "").strip().lower(),
+            str(row.get(self.fields["last_name"].column_name) or "").strip().lower(),
+            organisation.pk if organisation else None,
+        )
+
+    def existing_instances(self, rows):
+        keys = set()
+        for row in rows:
+            try:
+                keys.add(self.row_key(row))
+            except ValidationError:
+                continue
+        orcids = [k[1] for k in keys if k[0] == "orcid"]
+        emails = [k[1] for k in keys if k[0] == "email"]
+        last_names = [k[2] for k in keys if k[0] == "name"]
+        people = defaultdict(list)
+        for values in (orcids, emails, last_names):
+            for chunk in chunks(values):
+                queryset = Person.objects.annotate(
+                    _email=Lower("email"), _last_name=Lower("last_name")
+                ).filter(
+                    Q(orcid__in=chunk) if values is orcids
+                    else Q(orcid="", _email__in=chunk) if values is emails
+                    else Q(orcid="", _last_name__in=chunk)
+                )
+                for person in queryset.select_related("organisation"):
+                    for key in self._keys_of(person):
+                        if person not in people[key]:
+                            people[key].append(person)
+        return people
+
+    @staticmethod
+    def _keys_of(person):
+        if person.orcid:
+            return [("orcid", person.orcid.upper())]
+        keys = [("name", person.first_name.strip().lower(), person.last_name.strip().lower(),
+                 person.organisation_id)]
+        if person.email:
+            keys.append(("email", person.email.lower()))
+        return keys
+
+    def get_instance(self, instance_loader, row):
+        key = self.row_key(row)
+        self._check_not_repeated(key)
+        if self._instances is None:
+            self._instances = self.existing_instances([row])
+        matches = self._instances.get(key, [])
+        if len(matches) > 1:
+            raise ValidationError(gettext(
+                "Plusieurs personnes sans ORCID iD correspondent à cette ligne (même adresse "
+                "e-mail, ou mêmes nom, prénom et organisation) : indiquez l'ORCID iD ou "
+                "l'adresse e-mail qui la distingue."
+            ))
+        return matches[0] if matches else None
