@@ -1,5 +1,10 @@
-"""Root URL configuration (ROOT_URLCONF)."""
+"""Root URL configuration (ROOT_URLCONF).
 
+Public pages are in French without a prefix and in English under `/en/`
+(`i18n_patterns(prefix_default_language=False)`). The admin keeps one address and follows the
+browser's language (see `clara.middleware.LocaleMiddleware`)."""
+
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +32,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", views.favicon),
+]
+
+urlpatterns += i18n_patterns(
     path("chiffres-clefs/", include("clara.keyfigures.urls")),
     path("", views.home, name="home"),
-]
+    prefix_default_language=False,
+)

@@ -19,19 +19,26 @@ def test_home_is_french_by_default(client):
     assert "Accueil" in html
 
 
-def test_home_follows_browser_language(client):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+def test_home_is_english_under_en(client):
+    response = client.get("/en/")
 
     assert response.status_code == 200
     assert '<html lang="en">' in response.content.decode()
 
 
-def test_home_language_switch_is_remembered(client):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+def test_home_address_without_prefix_stays_french_whatever_the_browser(client):
+    """One address, one language: a shared link shows the same page to everybody."""
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="fr">' in html
 
-    assert response.status_code == 302
-    assert response["Location"] == "/"
-    assert '<html lang="en">' in client.get("/").content.decode()
+
+def test_language_links_lead_to_the_same_page_in_the_other_language(client):
+    html = client.get("/chiffres-clefs/2025/?x=1").content.decode()
+    assert 'href="/en/chiffres-clefs/2025/?x=1" lang="en"' in html
+    html = client.get("/en/").content.decode()
+    assert 'href="/" lang="fr"' in html
+    # A plain link: the public pages carry no form and no CSRF token.
+    assert "csrfmiddlewaretoken" not in html
 
 
 def test_home_serves_css_and_js_only_from_static(client):

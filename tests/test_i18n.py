@@ -178,10 +178,10 @@ def test_model_and_figure_strings_translate():
 
 @pytest.mark.django_db
 def test_keyfigures_page_in_english(client):
-    from tests.factories import SiteFactory
+    from tests.factories import TeamCensusFactory
 
-    SiteFactory()
-    response = client.get("/chiffres-clefs/2025/", HTTP_ACCEPT_LANGUAGE="en")
+    TeamCensusFactory(year=2025)
+    response = client.get("/en/chiffres-clefs/2025/")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -197,9 +197,9 @@ def test_keyfigures_page_in_english(client):
 
 @pytest.mark.django_db
 def test_keyfigures_page_stays_french_by_default(client):
-    from tests.factories import SiteFactory
+    from tests.factories import TeamCensusFactory
 
-    SiteFactory()
+    TeamCensusFactory(year=2025)
     html = client.get("/chiffres-clefs/2025/").content.decode()
 
     assert '<html lang="fr">' in html
@@ -208,7 +208,7 @@ def test_keyfigures_page_stays_french_by_default(client):
 
 @pytest.mark.django_db
 def test_home_page_in_english(client):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/en/")
 
     assert response.status_code == 200
     html = response.content.decode()

@@ -164,7 +164,10 @@ def _sync_forum_content(net: Network, events: dict) -> None:
                 if kind == "lay":
                     title = f"Comprendre le rôle {obj} dans les {cancer} ({i + 1})"
                 else:
-                    title = f"{ACTIONS[j % len(ACTIONS)]} {obj} dans les {cancer} ({i + 1})"
+                    # Worded unlike the applications' titles, so that a poster never reads
+                    # as an application that was not selected (tests/test_privacy_crawl.py).
+                    action = ACTIONS[j % len(ACTIONS)].lower()
+                    title = f"{obj[0].upper()}{obj[1:]} : {action} dans les {cancer} ({i + 1})"
                 posters.append({
                     "event_id": forum.pk, "kind": kind, "title": title,
                     "presenter_id": students[(j * 7) % len(students)].pk,

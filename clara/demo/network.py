@@ -456,6 +456,13 @@ def _add_person(net: Network, kind: str, *, organisation=None, team=None, orcid=
         "orcid": demo_orcid(index) if orcid and index % 5 else "",
         "organisation_id": organisation.pk if organisation else None,
         "team_id": team.pk if team else None,
+        # One researcher or clinician in three agreed to be named on the public site; patient
+        # partners, students and contacts did not (they are only counted there).
+        "public_consent_on": (
+            date(2022, 10, 1 + index % 28)
+            if kind in (Person.Kind.RESEARCHER, Person.Kind.CLINICIAN) and index % 3 == 0
+            else None
+        ),
     }
     return (last, first)
 

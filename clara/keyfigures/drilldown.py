@@ -1,221 +1,121 @@
-"""Public tables of the records behind a key figure.
+"""Public tables of the records behind a key figure, one page at a time.
 
-Each model that a figure can count has one column list here: only what may be shown to the
-public. An application that was not selected shows only its call (not its reference, title or
-people: that it exists is public only as a count); a support action shows its date and kind,
-not the team advised nor the subject. Each table is
-read with a fixed number of queries (`select_related` of what its columns show).
+What each model shows is decided once, in `clara.public`: a row per record with its public
+columns, or, for records about people and company money, counts per group with money only in
+the total. A page costs a fixed number of queries whatever the year's size: the count, the
+rows (or groups) of the page, the totals computed by the database over every record, and for
+grouped people the names of those of the page's groups who consented.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.formats import date_format
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from clara.formatting import format_euros
-from clara.network.models import Organisation, TeamCensus
-from events.models import (
-    Event,
-    EventSpeaker,
-    InternationalAction,
-    Poster,
-    Prize,
-    SurveyResponse,
-    WorkingGroup,
-)
-from funding.models import Award, CompanyInvestment, Contribution, Funder
-from programmes.models import Application, Call, InnovationDomain, Track
-from projects.models import ProjectYearStatus, SupportAction
+from clara.public import Groups, Rows, representation_of
+
+PAGE_SIZE = 50
 
 
 @dataclass
 class Table:
     headers: list[str]
     rows: list[list[Any]]
-    total: list[Any] | None = None
+    total: list[Any] | None
+    page: Page
+    grouped: bool
+    # How many records the table covers, over every page.
+    records: int
+    # Index of the columns holding numbers (right-aligned).
+    numeric: frozenset[int] = frozenset()
 
 
-def _date(value) -> str:
-    return date_format(value, "SHORT_DATE_FORMAT") if value else ""
+def _money(value) -> str:
+    return "" if value in ("", None) else format_euros(value)
 
 
-def _if_selected(value):
-    def cell(application: Application) -> str:
-        return value(application) if application.status == Application.Status.SELECTED else ""
-
-    return cell
-
-
-def _project_label(application: Application) -> str:
-    return application.acronym or application.title
+def _totals(queryset, columns) -> dict[int, Any]:
+    wanted = {f"c{i}": column.total for i, column in enumerate(columns) if column.total is not None}
+    if not wanted:
+        return {}
+    row = queryset.order_by().aggregate(**wanted)
+    return {int(name[1:]): value or 0 for name, value in row.items()}
 
 
-# model -> (select_related, [(header, cell function)], [columns to total])
-COLUMNS: dict[type, tuple[list[str], list[tuple[Any, Any]], list[int]]] = {
-    TeamCensus: (
-        ["team__site", "team__organisation"],
-        [
-            (_("Équipe"), lambda r: r.team.name),
-            (_("Organisation"), lambda r: r.team.organisation.name),
-            (_("Site"), lambda r: r.team.site.name),
-            (_("Chercheurs et doctorants"), lambda r: r.researchers + r.doctoral_students),
-            (_("Professionnels de santé"), lambda r: r.health_professionals),
-        ],
-        [3, 4],
-    ),
-    Organisation: (
-        ["site"],
-        [
-            (_("Organisation"), lambda r: r.name),
-            (_("Ville"), lambda r: r.city),
-            (_("Site"), lambda r: r.site.name if r.site else ""),
-        ],
-        [],
-    ),
-    Call: (
-        ["programme", "track"],
-        [
-            (_("Appel"), lambda r: r.title),
-            (_("Programme"), lambda r: r.programme.name),
-            (_("Clôture"), lambda r: _date(r.closes_at)),
-        ],
-        [],
-    ),
-    Application: (
-        ["call"],
-        [
-            (_("Référence"), _if_selected(lambda r: r.reference)),
-            (_("Appel"), lambda r: r.call.title),
-            (_("Projet retenu"), _if_selected(lambda r: r.acronym or r.title)),
-        ],
-        [],
-    ),
-    Award: (
-        ["application__call__programme"],
-        [
-            (_("Projet"), lambda r: _project_label(r.application)),
-            (_("Programme"), lambda r: r.application.call.programme.name),
-            (_("Décision"), lambda r: _date(r.decided_at)),
-            (_("Montant"), lambda r: r.amount),
-        ],
-        [3],
-    ),
-    Contribution: (
-        ["award__application", "funder"],
-        [
-            (_("Projet"), lambda r: _project_label(r.award.application)),
-            (_("Financeur"), lambda r: r.funder.name),
-            (_("Montant"), lambda r: r.amount),
-        ],
-        [2],
-    ),
-    CompanyInvestment: (
-        ["award__application", "company"],
-        [
-            (_("Projet"), lambda r: _project_label(r.award.application)),
-            (_("Entreprise"), lambda r: r.company.name),
-            (_("Investissement prévu"), lambda r: r.planned_amount),
-        ],
-        [2],
-    ),
-    Funder: ([], [(_("Financeur"), lambda r: r.name)], []),
-    InnovationDomain: ([], [(_("Domaine d'innovation"), lambda r: r.name)], []),
-    Track: (["programme"], [(_("Clef d'entrée"), str)], []),
-    ProjectYearStatus: (
-        ["project__site", "project__award__application__call__programme"],
-        [
-            (_("Projet"), lambda r: r.project.name),
-            (_("Programme"), lambda r: r.project.award.application.call.programme.name),
-            (_("Site"), lambda r: r.project.site.name if r.project.site else ""),
-            (_("Statut"), lambda r: r.get_status_display()),
-        ],
-        [],
-    ),
-    SupportAction: (
-        [],
-        [
-            (_("Date"), lambda r: _date(r.date)),
-            (_("Type"), lambda r: r.get_kind_display()),
-        ],
-        [],
-    ),
-    Event: (
-        ["site"],
-        [
-            (_("Événement"), lambda r: r.title),
-            (_("Type"), lambda r: r.get_kind_display()),
-            (_("Date"), lambda r: _date(r.start_date)),
-            (_("Site"), lambda r: r.site.name if r.site else ""),
-            (_("Participants"), lambda r: r.participants or 0),
-            (_("Subvention"), lambda r: r.award.amount if r.award_id else None),
-        ],
-        [4, 5],
-    ),
-    WorkingGroup: ([], [(_("Groupe de travail"), str), (_("Depuis"), lambda r: _date(r.started_on))], []),
-    EventSpeaker: (
-        ["person"],
-        [(_("Intervenant"), lambda r: str(r.person)), (_("Sujet"), lambda r: r.topic)],
-        [],
-    ),
-    Poster: ([], [(_("Poster"), lambda r: r.title), (_("Type"), lambda r: r.get_kind_display())], []),
-    Prize: (
-        ["laureate", "poster"],
-        [
-            (_("Prix"), lambda r: r.label),
-            (_("Type"), lambda r: r.get_kind_display()),
-            (_("Lauréat"), lambda r: r.laureate.name if r.laureate else (r.poster.title if r.poster else "")),
-        ],
-        [],
-    ),
-    SurveyResponse: (
-        [],
-        [
-            (_("Recommanderait"), lambda r: _("oui") if r.would_recommend else _("non")),
-            (_("Note sur 5"), lambda r: r.rating),
-        ],
-        [],
-    ),
-    InternationalAction: (
-        ["award"],
-        [
-            (_("Action"), lambda r: r.title),
-            (_("Pays"), lambda r: r.country.name),
-            (_("Date"), lambda r: _date(r.start_date)),
-            (_("Financement"), lambda r: r.award.amount if r.award_id else None),
-        ],
-        [3],
-    ),
-}
-
-# Event subsidies need the award row; select it only for that model.
-COLUMNS[Event][0].append("award")
-
-
-def drilldown_table(queryset) -> Table:
-    """Render `queryset` with its model's public columns (one query, plus none per row)."""
-    related, columns, totalled = COLUMNS[queryset.model]
+def _rows_table(queryset, rep: Rows, page_number) -> Table:
+    queryset = queryset.select_related(*rep.related).order_by(*rep.ordering)
+    page = Paginator(queryset, PAGE_SIZE).get_page(page_number)
     rows = []
-    for record in queryset.select_related(*related):
-        rows.append([cell(record) for _header, cell in columns])
+    for record in page.object_list:
+        row = [column.value(record) for column in rep.columns]
+        rows.append([_money(cell) if column.money else cell
+                     for column, cell in zip(rep.columns, row, strict=True)])
     total = None
-    if totalled and rows:
-        total = [""] * len(columns)
+    totals = _totals(queryset, rep.columns)
+    if totals and page.paginator.count:
+        total = [""] * len(rep.columns)
         total[0] = _("Total")
-        for index in totalled:
-            total[index] = sum((row[index] or 0) for row in rows)
-    table = Table(headers=[str(h) for h, _c in columns], rows=rows, total=total)
-    _format_money(table, queryset.model)
-    return table
+        for index, value in totals.items():
+            total[index] = _money(value) if rep.columns[index].money else value
+    numeric = frozenset(i for i, column in enumerate(rep.columns) if column.total is not None)
+    return Table([str(c.header) for c in rep.columns], rows, total, page, False,
+                 page.paginator.count, numeric)
 
 
-_MONEY_COLUMNS = {
-    Award: [3], Contribution: [2], CompanyInvestment: [2], Event: [5], InternationalAction: [3],
-}
+def _groups_table(queryset, rep: Groups, page_number) -> Table:
+    paths = [group.path for group in rep.by]
+    grouped = queryset.order_by().values(*paths).annotate(n=Count("pk")).order_by(*paths)
+    page = Paginator(grouped, PAGE_SIZE).get_page(page_number)
+    groups = list(page.object_list)
+    names: dict[tuple, list[str]] = {}
+    if rep.named and groups:
+        # Only the page's groups, only the people who consented.
+        in_page = Q()
+        for group in groups:
+            in_page |= Q(**{path: group[path] for path in paths})
+        consenting = (
+            queryset.filter(in_page, **{f"{rep.named}__public_consent_on__isnull": False})
+            .order_by(f"{rep.named}__last_name", f"{rep.named}__first_name")
+            .values_list(*paths, f"{rep.named}__first_name", f"{rep.named}__last_name")
+        )
+        for *key, first_name, last_name in consenting:
+            names.setdefault(tuple(key), []).append(f"{first_name} {last_name}")
+    headers = [str(g.header) for g in rep.by] + [str(rep.count_header)]
+    if rep.named:
+        headers.append(str(rep.named_header))
+    headers += [str(c.header) for c in rep.totals]
+    rows = []
+    for group in groups:
+        row = [g.display(group[g.path]) for g in rep.by] + [group["n"]]
+        if rep.named:
+            row.append(", ".join(names.get(tuple(group[p] for p in paths), [])))
+        # Money of a group would be one person's or one company's: only the total shows it.
+        row += ["" for _c in rep.totals]
+        rows.append(row)
+    total = None
+    count_index = len(rep.by)
+    records = 0
+    if groups:
+        totals = _totals(queryset, rep.totals)
+        records = queryset.order_by().count()
+        total = [""] * len(headers)
+        total[0] = _("Total")
+        total[count_index] = records
+        first_money = len(headers) - len(rep.totals)
+        for index, column in enumerate(rep.totals):
+            value = totals.get(index, 0)
+            total[first_money + index] = _money(value) if column.money else value
+    numeric = frozenset({count_index} | set(range(len(headers) - len(rep.totals), len(headers))))
+    return Table(headers, rows, total, page, True, records, numeric)
 
 
-def _format_money(table: Table, model) -> None:
-    for index in _MONEY_COLUMNS.get(model, []):
-        for row in [*table.rows, *([table.total] if table.total else [])]:
-            if row[index] not in ("", None):
-                row[index] = format_euros(row[index])
+def drilldown_table(queryset, page_number=1) -> Table:
+    """The public table of `queryset`'s page `page_number` (an invalid number gives the first
+    page, a number past the end the last)."""
+    rep = representation_of(queryset.model)
+    if isinstance(rep, Groups):
+        return _groups_table(queryset, rep, page_number)
+    return _rows_table(queryset, rep, page_number)

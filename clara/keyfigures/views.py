@@ -10,8 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
-from clara.formatting import format_figure
+from clara.formatting import format_euros, format_figure, format_number
 from clara.keyfigures import selectors
 from clara.keyfigures.checks import consistency_warnings
 from clara.keyfigures.drilldown import drilldown_table
@@ -39,33 +41,53 @@ def admin_changelist_url(figure, year: int) -> str | None:
     return f"{url}?chiffre={year}:{key}"
 
 
-def build_sections(year: int, *, staff: bool) -> list[dict]:
-    """Figures of `year` grouped in the report's sections, with last year's value beside."""
+def format_change(delta: int | Decimal, unit: str) -> str:
+    """The change against the previous year, one format per unit: money in full euros
+    ("+51 000 €", "+116 000 €"), shares in points ("+5 points"), others as the figure."""
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "")
+    size = abs(delta)
+    if unit == "eur":
+        text = format_euros(size)
+    elif unit == "percent":
+        text = ngettext("%(n)s point", "%(n)s points", int(size)) % {"n": format_number(size)}
+    else:
+        text = format_figure(size, unit)
+    return f"{sign}{text}" if delta else "="
+
+
+def build_sections(year: int, *, staff: bool, years: list[int]) -> list[dict]:
+    """Figures of `year` grouped in the report's sections, with last year's value beside
+    (none when nothing was recorded the year before: no growth against an empty year).
+    `years` are the years with records."""
     catalogue = selectors.figure_catalogue()
     current = selectors.key_figures_for_year(year, catalogue)
-    previous = selectors.key_figures_for_year(year - 1, catalogue)
+    compare = (year - 1) in years
+    previous = selectors.key_figures_for_year(year - 1, catalogue) if compare else None
     sections: dict[str, dict] = {}
     for key, figure in catalogue.items():
         section = sections.setdefault(
             figure.section,
             {"slug": figure.section, "title": selectors.SECTIONS[figure.section], "rows": []},
         )
-        value, before = current[key], previous[key]
-        delta = value - before
-        section["rows"].append(
-            {
-                "key": key,
-                "label": figure.label,
-                "definition": figure.definition,
-                "value": value,
-                "display": format_figure(value, figure.unit),
-                "previous_display": format_figure(before, figure.unit),
-                "delta": delta,
-                "delta_display": format_figure(abs(delta), figure.unit),
-                "url": reverse("keyfigures:records", args=[year, key]),
-                "admin_url": admin_changelist_url(figure, year) if staff else None,
-            }
-        )
+        value = current[key]
+        row = {
+            "key": key,
+            "label": figure.label,
+            "definition": figure.definition,
+            "value": value,
+            "display": format_figure(value, figure.unit),
+            "url": reverse("keyfigures:records", args=[year, key]),
+            "admin_url": admin_changelist_url(figure, year) if staff else None,
+            "compared": compare,
+        }
+        if compare:
+            delta = value - previous[key]
+            row.update(
+                delta=delta,
+                delta_display=format_change(delta, figure.unit),
+                previous_display=format_figure(previous[key], figure.unit),
+            )
+        section["rows"].append(row)
     return list(sections.values())
 
 
@@ -73,33 +95,34 @@ def index(request: HttpRequest) -> HttpResponse:
     return redirect("keyfigures:year", year=last_complete_year())
 
 
-def year_page(request: HttpRequest, year: int) -> HttpResponse:
+def _check_year_has_records(year: int) -> list[int]:
+    """The years with records; a year in which nothing was recorded has no figures to publish
+    (and a future year would otherwise count the companies active today): 404."""
     _check_year(year)
-    sections = build_sections(year, staff=request.user.is_staff)
+    years = selectors.years_with_records()
+    if year not in years:
+        raise Http404(_("Aucun dossier n'est enregistré pour cette année."))
+    return years
+
+
+def year_page(request: HttpRequest, year: int) -> HttpResponse:
+    years = _check_year_has_records(year)
+    sections = build_sections(year, staff=request.user.is_staff, years=years)
     return render(
         request,
         "keyfigures/year.html",
-        {
-            "year": year,
-            "sections": sections,
-            "years": _year_choices(year),
-        },
+        {"year": year, "sections": sections, "years": years},
     )
 
 
-def _year_choices(year: int) -> list[int]:
-    years = set(selectors.years_with_records()) | {year}
-    return sorted(years, reverse=True)
-
-
 def records_page(request: HttpRequest, year: int, key: str) -> HttpResponse:
-    _check_year(year)
     figure = selectors.figure_for_key(key)
     if figure is None:
         raise Http404(_("Ce chiffre clef n'existe pas."))
+    _check_year_has_records(year)
     records = figure.records(year)
     value = figure.value_of(records)
-    table = drilldown_table(records)
+    table = drilldown_table(records, request.GET.get("page"))
     return render(
         request,
         "keyfigures/records.html",
@@ -113,19 +136,39 @@ def records_page(request: HttpRequest, year: int, key: str) -> HttpResponse:
     )
 
 
+# The unit column of the CSV, in words.
+UNIT_WORDS = {
+    "count": gettext_lazy("nombre"),
+    "sum": gettext_lazy("nombre de personnes"),
+    "eur": gettext_lazy("euros"),
+    "percent": gettext_lazy("pourcentage"),
+    "rating": gettext_lazy("note sur 5"),
+    "days": gettext_lazy("jours"),
+}
+
+
+def csv_number(value: int | Decimal) -> str:
+    """A number as French spreadsheet software reads it: decimal comma, no grouping."""
+    number = json_number(value)
+    return str(number).replace(".", ",")
+
+
 def csv_download(request: HttpRequest, year: int) -> HttpResponse:
-    _check_year(year)
+    """The year's figures for French spreadsheet software: UTF-8 with a byte-order mark, `;`
+    between columns, decimal comma, the unit in words. Headers stay French in both languages
+    (a file is shared between people), the labels follow the page's language."""
+    _check_year_has_records(year)
     catalogue = selectors.figure_catalogue()
     figures = selectors.key_figures_for_year(year, catalogue)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="chiffres-clefs-{year}.csv"'
-    response.write("\ufeff")  # so that spreadsheet programs read UTF-8
-    writer = csv.writer(response)
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
     writer.writerow(["cle", "section", "libelle", "valeur", "unite"])
     for key, figure in catalogue.items():
         writer.writerow(
             [key, selectors.SECTIONS[figure.section], figure.label,
-             json_number(figures[key]), figure.unit]
+             csv_number(figures[key]), UNIT_WORDS[figure.unit]]
         )
     return response
 
@@ -149,13 +192,14 @@ def dashboard(request: HttpRequest, year: int | None = None) -> HttpResponse:
     """Staff dashboard inside the admin: the figures, links to the records, and warnings."""
     year = year or last_complete_year()
     _check_year(year)
-    sections = build_sections(year, staff=True)
+    years = selectors.years_with_records()
+    sections = build_sections(year, staff=True, years=years)
     context = {
         **admin.site.each_context(request),
         "title": _("Chiffres clefs %(year)s") % {"year": year},
         "year": year,
         "sections": sections,
-        "years": _year_choices(year),
+        "years": sorted(set(years) | {year}, reverse=True),
         "warnings": [
             {"message": warning.message, "records": [_admin_link(r) for r in warning.records]}
             for warning in consistency_warnings(year)

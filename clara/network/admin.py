@@ -97,8 +97,11 @@ class TeamCensusAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admi
 @admin.register(Person)
 class PersonAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [PersonResource]
-    list_display = ("last_name", "first_name", "kind", "organisation", "team", "email", "orcid")
-    list_filter = ("kind", "organisation__site")
+    list_display = (
+        "last_name", "first_name", "kind", "organisation", "team", "email", "orcid",
+        "public_consent_on",
+    )
+    list_filter = ("kind", "organisation__site", ("public_consent_on", admin.EmptyFieldListFilter))
     list_select_related = ("organisation", "team")
     search_fields = ("last_name", "first_name", "email", "orcid", "organisation__name")
     autocomplete_fields = ("organisation", "team", "user")

@@ -239,6 +239,17 @@ class Person(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("compte"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="person",
     )
+    # GDPR: a person is named on a public page only with their recorded consent, and the date
+    # it was given. No date, no name: public pages show counts instead (clara/public.py).
+    public_consent_on = models.DateField(
+        _("accord pour être nommé publiquement, le"), null=True, blank=True,
+        help_text=_(
+            "Date à laquelle la personne a accepté d'être nommée sur le site public "
+            "(intervenant, lauréat, membre d'une délégation…). Pour une patiente ou un patient "
+            "partenaire, cet accord couvre aussi la mention de ce rôle. Laisser vide : la "
+            "personne n'est jamais nommée publiquement."
+        ),
+    )
 
     class Meta:
         verbose_name = _("personne")
@@ -253,3 +264,7 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def may_be_named_publicly(self) -> bool:
+        return self.public_consent_on is not None

@@ -23,10 +23,11 @@ def test_home_e2e_renders_and_is_accessible(page, serious_accessibility_violatio
 
 def test_home_e2e_switches_to_english(page, artifacts_dir):
     page.goto("/")
-    page.get_by_role("button", name="EN", exact=True).click()
+    page.get_by_role("link", name="EN", exact=True).click()
 
+    expect(page).to_have_url(re.compile(r"/en/$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("button", name="EN", exact=True)).to_have_attribute(
+    expect(page.get_by_role("link", name="EN", exact=True)).to_have_attribute(
         "aria-current", "true"
     )
     page.screenshot(path=artifacts_dir / "home-en.png", full_page=True)

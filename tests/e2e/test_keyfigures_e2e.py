@@ -70,3 +70,21 @@ def test_keyfigures_e2e_staff_dashboard_and_admin_drilldown(
     expect(page).to_have_url(re.compile(r"/admin/network/teamcensus/\?chiffre=2025"))
     expect(page.locator("#result_list tbody tr")).to_have_count(3)
     page.screenshot(path=artifacts_dir / "keyfigures-admin-changelist.png", full_page=True)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_keyfigures_e2e_pages_fit_phone_and_laptop_widths(
+    page, network, serious_accessibility_violations, artifacts_dir, width, height, prefix
+):
+    page.set_viewport_size({"width": width, "height": height})
+    for path in ("/chiffres-clefs/2025/", "/chiffres-clefs/2025/network.teams/"):
+        page.goto(prefix + path)
+        name = path.strip("/").replace("/", "-")
+        page.screenshot(path=artifacts_dir / f"{name}{prefix.replace('/', '-')}-{width}.png",
+                        full_page=True)
+        assert serious_accessibility_violations(page) == [], (prefix + path, width)
+    # The counted column (the team) comes first and is on screen without scrolling.
+    first_cell = page.locator("#records tbody tr").first.locator("td").first
+    box = first_cell.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clara.keyfigures.selectors import figure_catalogue
+from clara.network.models import Organisation, Person
 from events.models import Event
 from programmes.models import Application, Programme
 from tests.factories import (
@@ -22,6 +23,10 @@ from tests.factories import (
     CallFactory,
     ContributionFactory,
     EventFactory,
+    EventSpeakerFactory,
+    InternationalActionFactory,
+    OrganisationFactory,
+    PersonFactory,
     ProgrammeFactory,
     SiteFactory,
     StaffUserFactory,
@@ -73,12 +78,40 @@ def test_keyfigures_year_not_a_number_is_404(client):
     assert client.get("/chiffres-clefs/1850/").status_code == 404
 
 
-def test_keyfigures_empty_year_shows_zeros(client):
-    response = client.get("/chiffres-clefs/2031/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert 'data-key="network.teams"' in html
-    assert "Chiffres clefs 2031" in html
+def test_keyfigures_year_without_records_is_404_in_the_site_layout(client, lyon):
+    _teams(lyon, 1)
+    # A future year would otherwise count the companies active today.
+    OrganisationFactory(kind=Organisation.Kind.COMPANY, develops_oncology_products=True)
+    for url in ("/chiffres-clefs/2031/", "/chiffres-clefs/2031/network.companies/",
+                "/chiffres-clefs/2031/csv/", "/en/chiffres-clefs/2031/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+    assert "Page introuvable" in client.get("/chiffres-clefs/2031/").content.decode()
+    english = client.get("/en/chiffres-clefs/2031/").content.decode()
+    assert "Page not found" in english and '<html lang="en">' in english
+
+
+def test_keyfigures_first_year_with_records_shows_no_change(client, lyon):
+    _teams(lyon, 2)
+    html = client.get("/chiffres-clefs/2025/").content.decode()
+    assert "keyfigure-delta" not in html
+    assert "première année enregistrée" in html
+    TeamCensusFactory(team=TeamFactory(site=lyon), year=2024)
+    html = client.get("/chiffres-clefs/2025/").content.decode()
+    card = html.split('data-key="network.teams"')[1].split("keyfigure-delta")[1][:200]
+    assert "+1" in card
+
+
+def test_keyfigures_changes_have_one_format_per_unit():
+    from clara.keyfigures.views import format_change
+
+    assert format_change(Decimal("51000"), "eur") == "+51\u202f000\xa0€"
+    assert format_change(Decimal("116000"), "eur") == "+116\u202f000\xa0€"
+    assert format_change(Decimal("-1300000"), "eur") == "−1\u202f300\u202f000\xa0€"
+    assert format_change(5, "percent") == "+5 points"
+    assert format_change(-1, "percent") == "−1 point"
+    assert format_change(0, "count") == "="
+    assert format_change(1200, "count") == "+1\u202f200"
 
 
 def test_keyfigures_page_formats_the_french_way(client, lyon):
@@ -113,6 +146,8 @@ def _queries_with_few_and_many_rows(client, lyon, url: str) -> tuple[int, int]:
     counts = []
     for teams, awards in ((1, 1), (5, 4)):
         _teams(lyon, teams)
+        # A year before, so that the page compares the two.
+        TeamCensusFactory(team=TeamFactory(site=lyon), year=2024)
         for _ in range(awards):
             _research_award("1000")
         with CaptureQueriesContext(connection) as queries:
@@ -135,9 +170,68 @@ def test_keyfigures_records_list_has_as_many_rows_as_the_figure(client, lyon):
 
 
 def test_keyfigures_records_query_count_is_bounded(client, lyon):
-    # The year's figures (20) and the records with their team, organisation and site (1).
+    # The years with records (3), the figure (1), the count (1), the page's rows with their
+    # team, organisation and site (1), the totals computed by the database (1).
     url = "/chiffres-clefs/2025/network.teams/"
-    assert _queries_with_few_and_many_rows(client, lyon, url) == (2, 2)
+    assert _queries_with_few_and_many_rows(client, lyon, url) == (7, 7)
+
+
+def test_keyfigures_records_are_paginated_with_totals_over_every_page(client, lyon, settings):
+    from clara.keyfigures import drilldown
+
+    drilldown.PAGE_SIZE, saved = 2, drilldown.PAGE_SIZE
+    try:
+        _teams(lyon, 5)
+        first = client.get("/chiffres-clefs/2025/network.teams/").content.decode()
+        last = client.get("/chiffres-clefs/2025/network.teams/?page=3").content.decode()
+        beyond = client.get("/chiffres-clefs/2025/network.teams/?page=99").content.decode()
+        malformed = client.get("/chiffres-clefs/2025/network.teams/?page=abc")
+    finally:
+        drilldown.PAGE_SIZE = saved
+    assert (_rows(first), _rows(last), _rows(beyond)) == (2, 1, 1)
+    assert "5 dossiers derrière ce chiffre" in first
+    assert "Page 1 sur 3" in first and 'href="?page=2"' in first
+    # The total is over the 5 census rows (5 × 1 300), not over the page's two.
+    for html in (first, last):
+        footer = re.search(r"<tfoot>(.*?)</tfoot>", html, re.S).group(1)
+        assert "6500" in footer and "10" in footer
+    assert malformed.status_code == 200 and _rows(malformed.content.decode()) == 2
+
+
+def test_keyfigures_records_of_people_are_counts_naming_only_who_consented(client):
+    forum = EventFactory(kind=Event.Kind.FORUM, start_date=dt.date(2025, 11, 13),
+                         title="Forum 2025")
+    agreed = EventSpeakerFactory(
+        event=forum, person=PersonFactory(first_name="Alice", last_name="Consentante",
+                                          public_consent_on=dt.date(2025, 9, 1)))
+    EventSpeakerFactory(event=forum, person=PersonFactory(first_name="Bruno",
+                                                          last_name="Discret"))
+    patient = EventSpeakerFactory(
+        event=forum, topic="Témoignage de patient partenaire",
+        person=PersonFactory(first_name="Chloé", last_name="Patiente",
+                             kind=Person.Kind.PATIENT_PARTNER, email="chloe@example.org"))
+    html = client.get("/chiffres-clefs/2025/forum.speakers/").content.decode()
+    assert "Alice Consentante" in html
+    for secret in ("Discret", "Patiente", "chloe@example.org", patient.topic, agreed.topic):
+        assert secret not in html
+    assert "Patient partenaire" in html  # counted, not named
+    footer = re.search(r"<tfoot>(.*?)</tfoot>", html, re.S).group(1)
+    assert ">3<" in footer
+
+
+def test_keyfigures_records_of_mobilities_show_countries_and_only_the_total_amount(client):
+    for amount, country in (("600", "JP"), ("450", "CA"), ("550", "CA")):
+        InternationalActionFactory(
+            country=country, title=f"Mobilité de Dupont{amount}",
+            person=PersonFactory(last_name=f"Dupont{amount}"),
+            award=AwardFactory(amount=Decimal(amount)),
+        )
+    html = client.get("/chiffres-clefs/2025/international.mobility_eur/").content.decode()
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
+    assert "Canada" in body and "Japon" in body
+    assert "€" not in body and "Dupont" not in html
+    footer = re.search(r"<tfoot>(.*?)</tfoot>", html, re.S).group(1)
+    assert "1\u202f600\xa0€" in footer
 
 
 def test_keyfigures_records_unknown_key_is_404(client):
@@ -159,6 +253,7 @@ def test_keyfigures_records_hide_titles_of_applications_not_selected(client):
 
 
 def test_keyfigures_records_hide_who_was_advised(client):
+    TeamCensusFactory(year=2025)
     action = SupportActionFactory(date=dt.date(2025, 3, 3), subject="Brevet en préparation")
     html = client.get("/chiffres-clefs/2025/support.count/").content.decode()
     assert _rows(html) == 1
@@ -172,11 +267,22 @@ def test_keyfigures_csv_download(client, lyon):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")),
+                               delimiter=";"))
     values = {row["cle"]: row["valeur"] for row in rows}
+    units = {row["cle"]: row["unite"] for row in rows}
     assert set(values) == set(figure_catalogue())
     assert values["network.teams"] == "2"
     assert values["network.researchers"] == "2600"
+    assert (units["network.teams"], units["awards.amount_eur"]) == ("nombre", "euros")
+
+
+def test_keyfigures_csv_numbers_have_a_decimal_comma():
+    from clara.keyfigures.views import csv_number
+
+    assert (csv_number(Decimal("4.6")), csv_number(Decimal("14350.00")), csv_number(3)) == (
+        "4,6", "14350", "3")
 
 
 def test_keyfigures_dashboard_requires_staff(client):
