@@ -65,6 +65,7 @@ class ContributionInline(EditConflictAdminMixin, BoundedInlineMixin, admin.Tabul
 class CompanyInvestmentInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = CompanyInvestment
     extra = 0
+    can_delete = False  # money records are corrected, never deleted (README)
     fields = ("company", "planned_amount")
     autocomplete_fields = ("company",)
 
@@ -129,6 +130,10 @@ class AwardAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHis
     @admin.display(description=_("répartition complète"), boolean=True)
     def split_complete(self, obj):
         return obj.contributions_total == obj.amount
+
+    def has_delete_permission(self, request, obj=None):
+        # Money records are corrected, never deleted (README, "Choices made").
+        return False
 
     def save_model(self, request, obj, form, change):
         """Written in `save_related`, with its split, by the funding services."""
@@ -206,6 +211,9 @@ class CompanyInvestmentAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
     search_fields = ("award__application__reference", "company__name")
     autocomplete_fields = ("award", "company")
     planned_euros = euros_column("planned_amount", _("investissement prévu"))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         # __str__ follows a foreign key, also in autocomplete results. The changelist

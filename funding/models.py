@@ -106,8 +106,10 @@ class Award(models.Model):
 class Contribution(models.Model):
     """The share of an award paid by one funder."""
 
+    # Money records never go with their award: the database refuses to delete an award that
+    # still has contributions or planned investments.
     award = models.ForeignKey(
-        Award, verbose_name=_("financement"), on_delete=models.CASCADE,
+        Award, verbose_name=_("financement"), on_delete=models.PROTECT,
         related_name="contributions",
     )
     funder = models.ForeignKey(
@@ -137,7 +139,7 @@ class CompanyInvestment(models.Model):
     """A partner company's own planned investment beside an award (effet levier)."""
 
     award = models.ForeignKey(
-        Award, verbose_name=_("financement"), on_delete=models.CASCADE,
+        Award, verbose_name=_("financement"), on_delete=models.PROTECT,
         related_name="company_investments",
     )
     company = models.ForeignKey(

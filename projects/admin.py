@@ -70,7 +70,12 @@ class OutcomeInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInl
 
 
 @admin.register(FundedProject)
-class FundedProjectAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
+class FundedProjectAdmin(
+    EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin
+):
+    """A funded project is stopped (its year's status), never deleted: its award and the
+    money around it stay (README, "Choices made")."""
+
     form = FundedProjectAdminForm
     resource_classes = [FundedProjectResource]
     list_display = (
@@ -105,9 +110,12 @@ class FundedProjectAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, a
     def get_readonly_fields(self, request, obj=None):
         return ("award",) if obj is not None else ()
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save()
+            super().save_model(request, obj, form, change)  # with its history row
             return
         project = funded_project_open(
             award=obj.award, name=obj.name, site=obj.site, start_date=obj.start_date,
@@ -168,7 +176,7 @@ class ProjectYearStatusAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(FollowUpReport)
-class FollowUpReportAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class FollowUpReportAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
     list_display = ("project", "year", "submitted_on")
     list_filter = ("year",)
     list_select_related = ("project",)
@@ -183,7 +191,7 @@ class FollowUpReportAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class OutcomeAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
     list_display = ("title", "kind", "project", "date", "identifier", "jobs", "amount_euros")
     list_filter = ("kind", year_filter("date"), "project__award__application__call__programme")
     list_select_related = ("project",)

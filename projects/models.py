@@ -33,6 +33,8 @@ class FundedProject(models.Model):
     end_date = models.DateField(_("fin prévue"), null=True, blank=True)
     public_summary = models.TextField(_("résumé public"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("projet financé")
         verbose_name_plural = _("projets financés")
@@ -70,8 +72,10 @@ class ProjectYearStatus(models.Model):
         Status.STOPPED: {Status.STOPPED},
     }
 
+    # A funded project is stopped, never deleted: the database refuses to delete one that has
+    # statuses, reports or outcomes.
     project = models.ForeignKey(
-        FundedProject, verbose_name=_("projet"), on_delete=models.CASCADE,
+        FundedProject, verbose_name=_("projet"), on_delete=models.PROTECT,
         related_name="year_statuses",
     )
     year = models.PositiveSmallIntegerField(_("année"))
@@ -99,11 +103,13 @@ class ProjectYearStatus(models.Model):
 
 class FollowUpReport(models.Model):
     project = models.ForeignKey(
-        FundedProject, verbose_name=_("projet"), on_delete=models.CASCADE, related_name="reports"
+        FundedProject, verbose_name=_("projet"), on_delete=models.PROTECT, related_name="reports"
     )
     year = models.PositiveSmallIntegerField(_("année"))
     submitted_on = models.DateField(_("remis le"))
     summary = models.TextField(_("synthèse"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("rapport de suivi")
@@ -132,7 +138,7 @@ class Outcome(models.Model):
         FOLLOW_ON_FUNDING = "follow_on_funding", _("Financement obtenu ensuite")
 
     project = models.ForeignKey(
-        FundedProject, verbose_name=_("projet"), on_delete=models.CASCADE,
+        FundedProject, verbose_name=_("projet"), on_delete=models.PROTECT,
         related_name="outcomes",
     )
     kind = models.CharField(_("type"), max_length=32, choices=Kind.choices)
@@ -145,6 +151,8 @@ class Outcome(models.Model):
     amount = models.DecimalField(
         _("montant (€)"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("résultat")
