@@ -2,7 +2,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 
+from clara.publiccache import public_cache
 
+
+@public_cache
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "clara/home.html")
 

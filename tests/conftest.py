@@ -29,3 +29,14 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _empty_public_cache():
+    """Each test starts with no cached public page (a rolled-back test does not commit, so
+    its pages would otherwise outlive its records)."""
+    from django.core.cache import caches
+
+    caches["public"].clear()
+    yield
+    caches["public"].clear()

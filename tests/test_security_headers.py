@@ -5,9 +5,16 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", ["/", "/admin/login/", "/chiffres-clefs/2025/"])
-def test_security_headers_present(client, url):
+@pytest.mark.parametrize("url", ["/", "/admin/login/", "/chiffres-clefs/2025/", "/en/"])
+@pytest.mark.parametrize("cached", [False, True])
+def test_security_headers_present(client, url, cached):
+    """Also on a public page answered from the cache (the second view)."""
+    from tests.factories import TeamCensusFactory
+
+    TeamCensusFactory(year=2025)
     response = client.get(url)
+    if cached:
+        response = client.get(url)
     assert response.status_code == 200
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"

@@ -12,6 +12,7 @@ from django.db import transaction
 from clara.demo.animation import build_animation
 from clara.demo.grants import build_grants, sync_grants
 from clara.demo.network import DEMO_ACCOUNTS, DEMO_PASSWORD, build_network, sync_accounts
+from clara.publiccache import records_changed
 
 __all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "DEMO_APPS", "load_demo", "row_counts"]
 
@@ -26,6 +27,8 @@ def load_demo() -> None:
     sync_accounts(net)
     sync_grants(net, grants)
     build_animation(net, grants)
+    # Written in bulk, without model signals: the public pages must be recomputed.
+    records_changed()
 
 
 def row_counts() -> dict[str, int]:

@@ -11,5 +11,9 @@ class KeyFiguresConfig(AppConfig):
 
     def ready(self) -> None:
         from clara.keyfigures.admin import add_key_figure_filter
+        from clara.publiccache import connect_signals
 
         add_key_figure_filter()
+        # The key-figure pages are the public pages today: any change of the records they
+        # read invalidates the cached pages.
+        connect_signals()

@@ -10,13 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from clara.formatting import format_euros, format_figure, format_number
 from clara.keyfigures import selectors
 from clara.keyfigures.checks import consistency_warnings
 from clara.keyfigures.drilldown import drilldown_table
+from clara.publiccache import public_cache
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -105,6 +105,7 @@ def _check_year_has_records(year: int) -> list[int]:
     return years
 
 
+@public_cache
 def year_page(request: HttpRequest, year: int) -> HttpResponse:
     years = _check_year_has_records(year)
     sections = build_sections(year, staff=request.user.is_staff, years=years)
@@ -115,6 +116,7 @@ def year_page(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
+@public_cache
 def records_page(request: HttpRequest, year: int, key: str) -> HttpResponse:
     figure = selectors.figure_for_key(key)
     if figure is None:
@@ -153,6 +155,7 @@ def csv_number(value: int | Decimal) -> str:
     return str(number).replace(".", ",")
 
 
+@public_cache
 def csv_download(request: HttpRequest, year: int) -> HttpResponse:
     """The year's figures for French spreadsheet software: UTF-8 with a byte-order mark, `;`
     between columns, decimal comma, the unit in words. Headers stay French in both languages
