@@ -3,7 +3,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -125,8 +126,15 @@ class CallAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.Mode
     budget_euros = euros_column("budget", _("enveloppe"))
 
     def get_queryset(self, request):
+        # A subquery per listed call: a Count over the join grouped all the applications of
+        # every call for the count, the page and the date hierarchy (0.7–1.8 s at national
+        # scale).
+        applications = (
+            Application.objects.filter(call=OuterRef("pk")).order_by().values("call")
+            .annotate(n=Count("pk")).values("n")
+        )
         return super().get_queryset(request).annotate(
-            application_count=Count("applications", distinct=True)
+            application_count=Coalesce(Subquery(applications), 0)
         )
 
     @admin.display(description=_("demandes"), ordering="application_count")
@@ -308,7 +316,10 @@ class ApplicationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, Sim
         "reference", "acronym", "title", "principal_investigator__last_name",
         "principal_investigator__orcid", "applicant__email",
     )
-    date_hierarchy = "submitted_at"
+    # No date hierarchy: it lists the years by a DISTINCT over every application (0.2 s at
+    # national scale, once more per search); the call's year filter answers the question.
+    # No second count of the whole table under a filtered list either.
+    show_full_result_count = False
     autocomplete_fields = (
         "call", "applicant", "principal_investigator", "teams", "partner_companies",
     )
@@ -454,10 +465,16 @@ class ReviewAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         # __str__ follows a foreign key, also in autocomplete results. The changelist
         # ignores list_select_related once the queryset selects related rows: pass it.
+        # A subquery per listed review, not an aggregate over the join of every review with
+        # its scores (2 s at national scale).
+        scores = (
+            ReviewScore.objects.filter(review=OuterRef("pk")).order_by().values("review")
+            .annotate(mean=Avg("score")).values("mean")
+        )
         return (
             super().get_queryset(request)
             .select_related(*self.list_select_related)
-            .annotate(mean_score=Avg("scores__score"))
+            .annotate(mean_score=Subquery(scores))
         )
 
     @admin.display(description=_("note moyenne"), ordering="mean_score")
