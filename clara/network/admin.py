@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.db import models
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from clara.admin_edit_conflicts import EditConflictAdminMixin
@@ -61,7 +61,13 @@ class TeamAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.Mode
     inlines = [TeamCensusInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(last_census_year=Max("censuses__year"))
+        # A subquery per listed team (index on team, year), not a Max over the join of every
+        # team with its censuses (0.6 s at national scale).
+        last_year = (
+            TeamCensus.objects.filter(team=OuterRef("pk")).order_by().values("team")
+            .annotate(last=Max("year")).values("last")
+        )
+        return super().get_queryset(request).annotate(last_census_year=Subquery(last_year))
 
     @admin.display(description=_("dernier recensement"), ordering="last_census_year")
     def last_census_year(self, obj):
