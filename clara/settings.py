@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "import_export",
+    "django_tasks",
+    "django_tasks.backends.database",
     "simple_history",
     "django_countries",
     "clara.accounts",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     # Reads the domain apps above; none of them imports it.
     "clara.keyfigures",
     "clara.demo",
+    "clara.spreadsheets",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +173,18 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CLARA <noreply@cance
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+# Spreadsheet imports bigger than this (rows, or bytes of file) run in the background
+# (django-tasks, database backend: `manage.py db_worker`); larger uploads are refused.
+SPREADSHEET_BACKGROUND_ROWS = env.int("SPREADSHEET_BACKGROUND_ROWS", default=1000)
+SPREADSHEET_BACKGROUND_BYTES = env.int("SPREADSHEET_BACKGROUND_BYTES", default=2 * 1024 * 1024)
+SPREADSHEET_MAX_UPLOAD_BYTES = env.int("SPREADSHEET_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+TASKS = {
+    "default": {
+        "BACKEND": env.str(
+            "TASKS_BACKEND", default="django_tasks.backends.database.DatabaseBackend"
+        ),
+    }
+}
 # django-import-export's own escaping only strips a leading "=" and turns every cell into text;
 # clara/resources.py prefixes text cells starting with = + - @ tab CR with "'" and leaves
 # numbers as numbers (QUALITY.md scenario 9).
