@@ -53,6 +53,8 @@ class Column:
     value: Callable[[Any], Any]
     total: Any = None
     money: bool = False
+    # Context that a phone screen can do without, so that the counted columns fit.
+    secondary: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,8 @@ PUBLIC: dict[type[Model], Rows | Groups] = {
         ("team__site", "team__organisation"),
         (
             Column(_("Équipe"), lambda r: r.team.name),
-            Column(_("Organisation"), lambda r: r.team.organisation.name),
-            Column(_("Site"), lambda r: r.team.site.name),
+            Column(_("Organisation"), lambda r: r.team.organisation.name, secondary=True),
+            Column(_("Site"), lambda r: r.team.site.name, secondary=True),
             Column(_("Chercheurs et doctorants"), lambda r: r.researchers + r.doctoral_students,
                    Sum(F("researchers") + F("doctoral_students"))),
             Column(_("Professionnels de santé"), lambda r: r.health_professionals,
@@ -136,7 +138,7 @@ PUBLIC: dict[type[Model], Rows | Groups] = {
         ("programme", "track"),
         (
             Column(_("Appel"), lambda r: r.title),
-            Column(_("Programme"), lambda r: r.programme.name),
+            Column(_("Programme"), lambda r: r.programme.name, secondary=True),
             Column(_("Clôture"), lambda r: _date(r.closes_at)),
         ),
         ("closes_at", "pk"),
@@ -154,8 +156,9 @@ PUBLIC: dict[type[Model], Rows | Groups] = {
         ("application__call__programme",),
         (
             Column(_("Projet"), lambda r: _project_label(r.application)),
-            Column(_("Programme"), lambda r: r.application.call.programme.name),
-            Column(_("Décision"), lambda r: _date(r.decided_at)),
+            Column(_("Programme"), lambda r: r.application.call.programme.name,
+                   secondary=True),
+            Column(_("Décision"), lambda r: _date(r.decided_at), secondary=True),
             Column(_("Montant"), lambda r: r.amount, Sum("amount"), money=True),
         ),
         ("decided_at", "pk"),
@@ -184,8 +187,9 @@ PUBLIC: dict[type[Model], Rows | Groups] = {
         (
             Column(_("Projet"), lambda r: r.project.name),
             Column(_("Programme"),
-                   lambda r: r.project.award.application.call.programme.name),
-            Column(_("Site"), lambda r: r.project.site.name if r.project.site else ""),
+                   lambda r: r.project.award.application.call.programme.name, secondary=True),
+            Column(_("Site"), lambda r: r.project.site.name if r.project.site else "",
+                   secondary=True),
             Column(_("Statut"), lambda r: r.get_status_display()),
         ),
         ("project__name", "pk"),
@@ -202,9 +206,9 @@ PUBLIC: dict[type[Model], Rows | Groups] = {
         ("site", "award"),
         (
             Column(_("Événement"), lambda r: r.title),
-            Column(_("Type"), lambda r: r.get_kind_display()),
-            Column(_("Date"), lambda r: _date(r.start_date)),
-            Column(_("Site"), lambda r: r.site.name if r.site else ""),
+            Column(_("Type"), lambda r: r.get_kind_display(), secondary=True),
+            Column(_("Date"), lambda r: _date(r.start_date), secondary=True),
+            Column(_("Site"), lambda r: r.site.name if r.site else "", secondary=True),
             Column(_("Participants"), lambda r: r.participants or 0, Sum("participants")),
             # An event's subsidy goes to its organising body, not to a person.
             Column(_("Subvention"), lambda r: r.award.amount if r.award_id else None,

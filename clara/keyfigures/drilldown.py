@@ -31,6 +31,8 @@ class Table:
     records: int
     # Index of the columns holding numbers (right-aligned).
     numeric: frozenset[int] = frozenset()
+    # Index of the columns hidden on phone screens.
+    secondary: frozenset[int] = frozenset()
 
 
 def _money(value) -> str:
@@ -61,8 +63,9 @@ def _rows_table(queryset, rep: Rows, page_number) -> Table:
         for index, value in totals.items():
             total[index] = _money(value) if rep.columns[index].money else value
     numeric = frozenset(i for i, column in enumerate(rep.columns) if column.total is not None)
+    secondary = frozenset(i for i, column in enumerate(rep.columns) if column.secondary)
     return Table([str(c.header) for c in rep.columns], rows, total, page, False,
-                 page.paginator.count, numeric)
+                 page.paginator.count, numeric, secondary)
 
 
 def _groups_table(queryset, rep: Groups, page_number) -> Table:

@@ -78,13 +78,16 @@ def test_keyfigures_e2e_pages_fit_phone_and_laptop_widths(
     page, network, serious_accessibility_violations, artifacts_dir, width, height, prefix
 ):
     page.set_viewport_size({"width": width, "height": height})
-    for path in ("/chiffres-clefs/2025/", "/chiffres-clefs/2025/network.teams/"):
+    for path in ("/chiffres-clefs/2025/", "/chiffres-clefs/2025/network.researchers/"):
         page.goto(prefix + path)
         name = path.strip("/").replace("/", "-")
         page.screenshot(path=artifacts_dir / f"{name}{prefix.replace('/', '-')}-{width}.png",
                         full_page=True)
         assert serious_accessibility_violations(page) == [], (prefix + path, width)
-    # The counted column (the team) comes first and is on screen without scrolling.
-    first_cell = page.locator("#records tbody tr").first.locator("td").first
-    box = first_cell.bounding_box()
-    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    # The team and the counted column (researchers and doctoral students) are on screen
+    # without scrolling, at both widths.
+    row = page.locator("#records tbody tr").first
+    for cell in (row.locator("td").first, row.locator("td.text-end").first):
+        expect(cell).to_be_visible()
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
