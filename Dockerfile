@@ -11,11 +11,13 @@ RUN useradd --create-home --uid 10001 --user-group clara
 
 WORKDIR /app
 
-# Dependencies first so that a code change does not reinstall them. The project installs no
-# package of its own (`[tool.setuptools] packages = []`): `pip install .` installs the
-# dependencies and the code runs from /app.
-COPY pyproject.toml ./
-RUN pip install .
+# Dependencies first so that a code change does not reinstall them: the exact versions of
+# requirements.lock, each checked against its hash (`make lock` writes it from pyproject.toml).
+# Then the project itself without dependencies; it installs no package of its own
+# (`[tool.setuptools] packages = []`) and the code runs from /app.
+COPY pyproject.toml requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock \
+ && pip install --no-deps .
 
 COPY --chown=clara:clara . .
 
