@@ -96,7 +96,7 @@ def _groups_table(queryset, rep: Groups, page_number) -> Table:
         if rep.named:
             row.append(", ".join(names.get(tuple(group[p] for p in paths), [])))
         # Money of a group would be one person's or one company's: only the total shows it.
-        row += ["" for _c in rep.totals]
+        row += ["—" for _c in rep.totals]
         rows.append(row)
     total = None
     count_index = len(rep.by)
