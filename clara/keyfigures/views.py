@@ -16,6 +16,7 @@ from clara.formatting import format_euros, format_figure, format_number
 from clara.keyfigures import selectors
 from clara.keyfigures.checks import consistency_warnings
 from clara.keyfigures.drilldown import drilldown_table
+from clara.keyfigures.plurals import label_for
 from clara.publiccache import public_cache
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -72,7 +73,7 @@ def build_sections(year: int, *, staff: bool, years: list[int]) -> list[dict]:
         value = current[key]
         row = {
             "key": key,
-            "label": figure.label,
+            "label": label_for(figure, value),
             "definition": figure.definition,
             "value": value,
             "display": format_figure(value, figure.unit),
@@ -131,6 +132,7 @@ def records_page(request: HttpRequest, year: int, key: str) -> HttpResponse:
         {
             "year": year,
             "figure": figure,
+            "label": label_for(figure, value),
             "display": format_figure(value, figure.unit),
             "table": table,
             "admin_url": admin_changelist_url(figure, year) if request.user.is_staff else None,

@@ -339,3 +339,34 @@ def test_keyfigures_dashboard_query_count_is_bounded(client, lyon):
     # Session and user (2), the figures of two years (40), the years (3), the checks (7).
     url = "/admin/chiffres-clefs/2025/"
     assert _queries_with_few_and_many_rows(client, lyon, url) == (51, 51)
+
+
+def test_every_counted_figure_label_agrees_with_its_number():
+    from django.utils import translation
+
+    from clara.keyfigures.plurals import PLURAL_FORMS, label_for
+
+    counted = [f for f in figure_catalogue().values()
+               if f.unit in ("count", "sum", "days") and not f.key.startswith("sites.")
+               and f.key != "public_evenings.count"]  # the report's one singular label
+    with translation.override("fr"):
+        missing = [f.key for f in counted if str(f.label) not in PLURAL_FORMS]
+    assert missing == []
+    for language in ("fr", "en"):
+        with translation.override(language):
+            for figure in counted:
+                assert label_for(figure, 12) == str(figure.label), (language, figure.key)
+    trainings = figure_catalogue()["skills.trainings"]
+    with translation.override("fr"):
+        assert (label_for(trainings, 1), label_for(trainings, 3)) == ("formation", "formations")
+    with translation.override("en"):
+        assert label_for(trainings, 1) == "training course"
+
+
+def test_keyfigures_page_says_1_in_the_singular(client, lyon):
+    _teams(lyon, 1)
+    html = client.get("/chiffres-clefs/2025/").content.decode()
+    card = html.split('data-key="network.teams"')[1][:400]
+    assert "équipe académique et clinique" in card and "équipes" not in card
+    html = client.get("/chiffres-clefs/2025/network.teams/").content.decode()
+    assert re.search(r"</span> équipe académique et clinique</h1>", html)
