@@ -102,7 +102,25 @@ BUILDERS = {
     "events.InternationalAction": lambda: f.InternationalActionFactory(
         award=f.AwardFactory(), members=[f.PersonFactory()]
     ),
+    "spreadsheets.ImportJob": lambda: _import_job(),
+    "django_tasks_database.DBTaskResult": lambda: _import_job().task_result(),
 }
+
+
+def _import_job():
+    """A background import (queued, database backend) with its task row."""
+    from django_tasks.backends.database.models import DBTaskResult
+
+    from clara.spreadsheets.models import ImportJob
+    from clara.spreadsheets.tasks import run_import_job
+
+    job = ImportJob.objects.create(
+        user=f.StaffUserFactory(), resource="programmes.resources.ApplicationResource",
+        model_label="programmes.application", file_name="demandes.csv",
+        stored_name="absent.csv", file_format="csv", total_rows=3,
+    )
+    job.task_result = lambda: DBTaskResult.objects.get(pk=run_import_job.enqueue(job.pk).id)
+    return job
 
 
 def build(model):

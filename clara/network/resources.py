@@ -253,9 +253,10 @@ class PersonResource(SpreadsheetResource):
     def get_instance(self, instance_loader, row):
         key = self.row_key(row)
         self._check_not_repeated(key)
-        if self._instances is None:
-            self._instances = self.existing_instances([row])
-        matches = self._instances.get(key, [])
+        instances = self._instances
+        if instances is None:  # called outside import_data: look this row up alone
+            instances = self.existing_instances([row])
+        matches = instances.get(key, [])
         if len(matches) > 1:
             raise ValidationError(gettext(
                 "Plusieurs personnes sans ORCID iD correspondent à cette ligne (même adresse "
