@@ -370,3 +370,16 @@ def test_keyfigures_page_says_1_in_the_singular(client, lyon):
     assert "équipe académique et clinique" in card and "équipes" not in card
     html = client.get("/chiffres-clefs/2025/network.teams/").content.decode()
     assert re.search(r"</span> équipe académique et clinique</h1>", html)
+
+
+@pytest.mark.parametrize("url", [
+    "/chiffres-clefs/abc/", "/chiffres-clefs/99999999999999999999999/",
+    "/chiffres-clefs/2025/network.teams/?page=-1", "/chiffres-clefs/2025/network.teams/?page=abc",
+    "/chiffres-clefs/2025/network.teams/?page=99999999999999999999",
+    "/chiffres-clefs/2025/network.teams/?page=%00", "/chiffres-clefs/2025/?year=<script>",
+    "/chiffres-clefs/2025/%3Cscript%3E/", "/en/chiffres-clefs/0/csv/",
+    "/chiffres-clefs/2025/forum.speakers/?page=2",
+])
+def test_keyfigures_malformed_addresses_never_fail(client, lyon, url):
+    _teams(lyon, 1)
+    assert client.get(url).status_code in (200, 400, 404)
