@@ -383,3 +383,20 @@ def test_keyfigures_page_says_1_in_the_singular(client, lyon):
 def test_keyfigures_malformed_addresses_never_fail(client, lyon, url):
     _teams(lyon, 1)
     assert client.get(url).status_code in (200, 400, 404)
+
+
+def test_keyfigures_grouped_records_query_count_is_bounded(client, lyon):
+    _teams(lyon, 1)
+    forum = EventFactory(kind=Event.Kind.FORUM, start_date=dt.date(2025, 11, 13))
+    counts = []
+    for n in (1, 6):
+        for i in range(n):
+            kind = (Person.Kind.RESEARCHER, Person.Kind.PATIENT_PARTNER, Person.Kind.CLINICIAN)[i % 3]
+            EventSpeakerFactory(event=forum, person=PersonFactory(
+                kind=kind, public_consent_on=dt.date(2025, 1, 1) if i % 2 else None))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/chiffres-clefs/2025/forum.speakers/").status_code == 200
+        counts.append(len(queries.captured_queries))
+    # Years (3), figure (1), groups counted (1), the page's groups (1), the consenting names of
+    # the page's groups (1), the number of records (1).
+    assert counts == [8, 8]
