@@ -400,3 +400,21 @@ def test_keyfigures_grouped_records_query_count_is_bounded(client, lyon):
     # Years (3), figure (1), groups counted (1), the page's groups (1), the consenting names of
     # the page's groups (1), the number of records (1).
     assert counts == [8, 8]
+
+
+@pytest.mark.parametrize(("prefix", "title"), [("", "Une erreur est survenue"),
+                                               ("/en", "Something went wrong")])
+def test_server_error_page_in_the_site_layout(client, lyon, monkeypatch, prefix, title):
+    from clara.keyfigures import selectors
+
+    _teams(lyon, 1)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(selectors, "key_figures_for_year", broken)
+    client.raise_request_exception = False
+    response = client.get(f"{prefix}/chiffres-clefs/2025/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert title in html and "clara-navbar" in html and "boom" not in html
