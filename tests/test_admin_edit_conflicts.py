@@ -164,6 +164,29 @@ def test_inline_row_second_save_is_refused_and_first_kept():
     assert criterion.label == "Originalité (Alice)"
 
 
+def test_award_split_second_save_is_refused_and_first_kept():
+    """Only the contributions change (same award amount): the rows themselves are checked."""
+    award = AwardFactory(amount=Decimal("40000"))
+    first = ContributionFactory(award=award, amount=Decimal("20000"))
+    second = ContributionFactory(award=award, amount=Decimal("20000"))
+    url = f"/admin/funding/award/{award.pk}/change/"
+    alice, bob = _two_staff()
+    alice_data, bob_data = admin_post_data(alice.get(url)), admin_post_data(bob.get(url))
+
+    alice_data.update({"contributions-0-amount": "25000", "contributions-1-amount": "15000"})
+    assert alice.post(url, alice_data).status_code == 302
+    bob_data.update({"contributions-0-amount": "10000", "contributions-1-amount": "30000"})
+    response = bob.post(url, bob_data)
+
+    assert response.status_code == 200
+    assert "Cette ligne a été modifiée ou supprimée par une autre personne" in (
+        response.content.decode()
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert sorted([first.amount, second.amount]) == [Decimal("15000"), Decimal("25000")]
+
+
 def test_inline_row_changed_meanwhile_cannot_be_deleted():
     criterion = EvaluationCriterionFactory(label="Originalité")
     url = f"/admin/programmes/call/{criterion.call_id}/change/"
@@ -295,3 +318,52 @@ def test_every_admin_and_inline_refuses_stale_saves(rf):
             if inline.has_change_permission(request, obj) != (VERSION_FIELD in inline_fields):
                 missing.append(f"{name} (fields)")
     assert missing == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_saves_one_wins_on_postgresql(rf):
+    """Two saves of the same version at the same moment: the second waits for the first's
+    lock, then sees the new row and is refused (a plain read would let both through)."""
+    import threading
+    import time
+
+    from django.contrib import admin
+    from django.contrib.admin.utils import flatten_fieldsets
+    from django.db import connection, transaction
+
+    from funding.models import Funder
+
+    if connection.vendor != "postgresql":
+        pytest.skip("select_for_update only locks on PostgreSQL (SQLite serialises writers)")
+    funder = FunderFactory(name="Région")
+    model_admin = admin.site._registry[Funder]
+    request = rf.get("/admin/")
+    request.user = SuperUserFactory()
+    fields = flatten_fieldsets(model_admin.get_fieldsets(request, funder))
+    form_class = model_admin.get_form(request, funder, change=True, fields=fields)
+    shown = {k: v for k, v in form_class(instance=funder).initial.items() if v is not None}
+    first_checked, valid = threading.Event(), {}
+
+    def save(name, pause):
+        try:
+            with transaction.atomic():
+                form = form_class({**shown, "name": name}, instance=Funder.objects.get(pk=funder.pk))
+                valid[name] = form.is_valid()
+                if name == "Alice":
+                    first_checked.set()
+                    time.sleep(pause)
+                if valid[name]:
+                    form.save()
+        finally:
+            connection.close()
+
+    alice = threading.Thread(target=save, args=("Alice", 1.0))
+    alice.start()
+    first_checked.wait(10)
+    bob = threading.Thread(target=save, args=("Bob", 0))
+    bob.start()
+    alice.join(20)
+    bob.join(20)
+
+    assert valid == {"Alice": True, "Bob": False}
+    assert Funder.objects.get(pk=funder.pk).name == "Alice"
