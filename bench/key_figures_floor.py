@@ -47,10 +47,10 @@ QUERIES = {
           AND a.status NOT IN ('draft', 'withdrawn')
         GROUP BY p.kind, t.code, a.status""",
     "domains": """
-        SELECT count(DISTINCT a.domain_id) FROM programmes_call c
-        JOIN programmes_application a ON a.call_id = c.id
-        WHERE c.closes_at >= %(start)s AND c.closes_at < %(end)s
-          AND a.status NOT IN ('draft', 'withdrawn')""",
+        SELECT count(*) FROM programmes_innovationdomain d WHERE EXISTS (
+            SELECT 1 FROM programmes_call c JOIN programmes_application a ON a.call_id = c.id
+            WHERE a.domain_id = d.id AND c.closes_at >= %(start)s AND c.closes_at < %(end)s
+              AND a.status NOT IN ('draft', 'withdrawn'))""",
     "awards": """
         SELECT count(*), sum(w.amount) FROM funding_award w
         JOIN programmes_application a ON a.id = w.application_id
@@ -68,14 +68,15 @@ QUERIES = {
         WHERE w.decided_at >= %(start)s AND w.decided_at < %(end)s
         GROUP BY p.kind, f.kind""",
     "oncostarter_funders": """
-        SELECT count(DISTINCT k.funder_id) FROM funding_award w
-        JOIN funding_contribution k ON k.award_id = w.id
-        JOIN funding_funder f ON f.id = k.funder_id
-        JOIN programmes_application a ON a.id = w.application_id
-        JOIN programmes_call c ON c.id = a.call_id
-        JOIN programmes_programme p ON p.id = c.programme_id
-        WHERE w.decided_at >= %(start)s AND w.decided_at < %(end)s
-          AND p.kind = 'oncostarter' AND f.kind = 'ligue_committee'""",
+        SELECT count(*) FROM funding_funder f
+        WHERE f.kind = 'ligue_committee' AND EXISTS (
+            SELECT 1 FROM funding_contribution k
+            JOIN funding_award w ON w.id = k.award_id
+            JOIN programmes_application a ON a.id = w.application_id
+            JOIN programmes_call c ON c.id = a.call_id
+            JOIN programmes_programme p ON p.id = c.programme_id
+            WHERE k.funder_id = f.id AND p.kind = 'oncostarter'
+              AND w.decided_at >= %(start)s AND w.decided_at < %(end)s)""",
     "investments": """
         SELECT sum(i.planned_amount) FROM funding_award w
         JOIN funding_companyinvestment i ON i.award_id = w.id

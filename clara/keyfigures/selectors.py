@@ -25,9 +25,11 @@ How the year is decided (dates are read in Europe/Paris, the project's TIME_ZONE
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
 
 from django.db.models import (
     Avg,
@@ -86,23 +88,22 @@ FAMILIES: dict[str, Callable] = {
     "census": lambda year: TeamCensus.objects.filter(year=year),
     "companies": lambda year: Organisation.objects.companies_in_oncology(year),
     "calls": lambda year: Call.objects.closing_in(year),
+    # The three families below are the rows named by the year's records (`pk__in` a subquery
+    # that starts from the year), not an `Exists` per row: that probed each funder's or
+    # domain's records of every year, and grew with the history.
     # Entry keys of the Oncostarter calls closing in the year.
-    "tracks": lambda year: Track.objects.filter(Exists(
-        Call.objects.closing_in(year).filter(track=OuterRef("pk"), programme__kind=P.ONCOSTARTER)
-    )),
+    "tracks": lambda year: Track.objects.filter(pk__in=Call.objects.closing_in(year).filter(
+        programme__kind=P.ONCOSTARTER).values("track_id")),
     "applications": _applications,
     # Innovation domains of the applications counted in the year.
     "domains": lambda year: InnovationDomain.objects.filter(
-        Exists(_applications(year).filter(domain=OuterRef("pk")))
+        pk__in=_applications(year).values("domain_id")
     ),
     "awards": lambda year: Award.objects.decided_in(year),
     "contributions": _contributions,
     # Funders of the Oncostarter awards decided in the year.
-    "oncostarter_funders": lambda year: Funder.objects.filter(Exists(
-        _contributions(year).filter(
-            funder=OuterRef("pk"), award__application__call__programme__kind=P.ONCOSTARTER
-        )
-    )),
+    "oncostarter_funders": lambda year: Funder.objects.filter(pk__in=_contributions(year).filter(
+        award__application__call__programme__kind=P.ONCOSTARTER).values("funder_id")),
     "investments": lambda year: CompanyInvestment.objects.filter(award__decided_at__year=year),
     "statuses": lambda year: ProjectYearStatus.objects.filter(year=year),
     "support": lambda year: SupportAction.objects.filter(date__year=year),
@@ -538,7 +539,14 @@ def key_figures_for_year(year: int, catalogue: dict[str, Figure] | None = None) 
         for index, figure in enumerate(figures):
             for part, aggregate in figure.measure.parts(figure.condition).items():
                 aggregates[f"f{index}_{part}"] = aggregate
-        row = FAMILIES[family](year).order_by().aggregate(**aggregates)
+        records = FAMILIES[family](year).order_by()
+        conditions = [figure.condition for figure in figures]
+        if all(condition is not None for condition in conditions):
+            # A row that meets none of the figures' conditions counts in no aggregate (each
+            # is filtered by its figure's condition): leaving it out lets the database read
+            # only the others (the year's ongoing statuses, not all of them).
+            records = records.filter(reduce(operator.or_, conditions))
+        row = records.aggregate(**aggregates)
         for index, figure in enumerate(figures):
             prefix = f"f{index}_"
             parts = {name[len(prefix):]: value for name, value in row.items()
