@@ -8,6 +8,7 @@ closed calls with the status they had.
 """
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext
 from import_export import fields, widgets
 
@@ -26,7 +27,7 @@ from programmes.services import (
     application_check_history_import,
     application_check_move,
     application_check_new,
-    application_create,
+    application_create_many,
     application_import_history,
     application_set_status,
     call_check_budget,
@@ -158,6 +159,10 @@ class ApplicationResource(SpreadsheetResource):
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
         stored = getattr(instance, "_stored_status", None)
+        if (instance.pk is None and instance.status == Application.Status.SUBMITTED
+                and instance.submitted_at is None):
+            # As `application_create` does: a new submitted row without a time is submitted now.
+            instance.submitted_at = timezone.now()
         try:
             if instance.pk is None:
                 application_check_new(application=instance)
@@ -165,10 +170,6 @@ class ApplicationResource(SpreadsheetResource):
                 application_check_move(current=stored, new=instance.status)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
-        if instance.pk is None and not errors:
-            # `application_create` runs full_clean() when the row is saved (also in a dry
-            # run): checking the new row here too would double its queries.
-            return
         # The other fields are checked as they are stored with; the service checks the record
         # again after the move (which may stamp the submission time).
         new_status = instance.status
@@ -179,10 +180,16 @@ class ApplicationResource(SpreadsheetResource):
         finally:
             instance.status = new_status
 
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._new_applications = []
+
     def save_instance(self, instance, is_create, row, **kwargs):
         user = kwargs.get("user")
         if is_create:
-            application_create(application=instance, by=user)
+            # Checked above (full_clean, starting status); written together after the last
+            # row by `application_create_many`, in the same all-or-nothing transaction.
+            self._new_applications.append(instance)
             return
         new_status, stored = instance.status, instance._stored_status
         if new_status == stored:
@@ -196,6 +203,13 @@ class ApplicationResource(SpreadsheetResource):
         application_set_status(
             application=instance, status=new_status, by=user, committee_date=committee_date
         )
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        new = getattr(self, "_new_applications", [])
+        if new and not (result.has_errors() or result.has_validation_errors()):
+            application_create_many(applications=new, by=kwargs.get("user"))
+        self._new_applications = []
 
     # The committee date is read on import only.
     def get_export_fields(self, selected_fields=None):

@@ -42,3 +42,32 @@ def test_admin_export_page_does_not_print_the_template_comment(superuser_client)
     page = response.content.decode()
     assert "Copy of django-import-export" not in page
     assert "{#" not in page
+
+
+def test_admin_import_preview_then_confirm_writes_the_rows_and_their_log(superuser_client):
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    from tests import factories as f
+
+    call, applicant, person = f.CallFactory(), f.UserFactory(), f.PersonFactory()
+    content = (
+        "référence,appel (identifiant),titre,déposant (e-mail),"
+        "porteur ou porteuse (ORCID ou e-mail),statut\n"
+        + "".join(f"C-{n},{call.slug},Projet {n},{applicant.email},{person.orcid},Brouillon\n"
+                  for n in range(3))
+    ).encode()
+
+    preview = _upload(superuser_client, reverse("admin:programmes_application_import"), content)
+
+    assert not Application.objects.exists()
+    confirm = preview.context["confirm_form"]
+    response = superuser_client.post(
+        reverse("admin:programmes_application_process_import"),
+        {name: confirm.initial[name] for name in
+         ("import_file_name", "original_file_name", "format", "resource")},
+    )
+    assert response.status_code == 302
+    applications = Application.objects.filter(reference__startswith="C-")
+    assert applications.count() == 3
+    logged = LogEntry.objects.filter(action_flag=ADDITION).values_list("object_id", flat=True)
+    assert sorted(logged) == sorted(str(a.pk) for a in applications)
