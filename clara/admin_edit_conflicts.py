@@ -72,11 +72,18 @@ class EditConflictFormMixin:
 
     # Set by the inline formset: a row is checked only when the page would write it.
     edit_version_row = False
+    # Set for a page that shows other values than the stored ones (a history version to
+    # revert to): the fingerprint is then read from the database.
+    edit_version_from_database = False
     edit_conflict = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.pk is not None:
+        if self.is_bound or self.instance.pk is None:
+            return
+        if self.edit_version_from_database:
+            self.initial[VERSION_FIELD] = self._stored_version(lock=False)
+        else:
             self.initial[VERSION_FIELD] = stored_version(
                 self.instance, self._many_to_many_shown()
             )
@@ -93,6 +100,21 @@ class EditConflictFormMixin:
             for name in self._many_to_many_names()
         }
 
+    def _stored_version(self, *, lock: bool) -> str | None:
+        """The fingerprint of the row as stored now (None if it is gone); with `lock`, the row
+        stays locked until the transaction ends."""
+        model = type(self.instance)
+        rows = model._base_manager.select_for_update() if lock else model._base_manager.all()
+        try:
+            stored = rows.get(pk=self.instance.pk)
+        except model.DoesNotExist:
+            return None
+        many_to_many = {
+            name: getattr(stored, name).values_list("pk", flat=True)
+            for name in self._many_to_many_names()
+        }
+        return stored_version(stored, many_to_many)
+
     def edit_version_is_stale(self) -> bool:
         """Whether the stored row differs from the one this form was built from (the row is
         locked until the admin's transaction ends)."""
@@ -100,17 +122,9 @@ class EditConflictFormMixin:
             return False
         if self.edit_version_row and not self.has_changed():
             return False
-        model = type(self.instance)
-        try:
-            stored = model._base_manager.select_for_update().get(pk=self.instance.pk)
-        except model.DoesNotExist:
-            return True
-        many_to_many = {
-            name: getattr(stored, name).values_list("pk", flat=True)
-            for name in self._many_to_many_names()
-        }
+        stored = self._stored_version(lock=True)
         seen = self.cleaned_data.get(VERSION_FIELD) or ""
-        return not constant_time_compare(seen, stored_version(stored, many_to_many))
+        return stored is None or not constant_time_compare(seen, stored)
 
     def clean(self):
         if self.edit_version_is_stale():
@@ -180,6 +194,17 @@ class EditConflictAdminMixin:
         self.form = edit_conflict_form(self.form)
         if hasattr(self, "formset"):  # an inline
             self.formset = edit_conflict_formset(self.formset)
+
+    def history_form_view(self, request, *args, **kwargs):
+        # django-simple-history's page to revert to a version shows that version's values.
+        request.edit_version_from_database = True
+        return super().history_form_view(request, *args, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if getattr(request, "edit_version_from_database", False):
+            form = type(form)(form.__name__, (form,), {"edit_version_from_database": True})
+        return form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [

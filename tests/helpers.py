@@ -27,7 +27,8 @@ def admin_post_data(response) -> dict:
                 data[form.add_prefix(name)] = field.widget.format_value(value) or value
 
     add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
+    # A history version's page (django-simple-history) has no inlines.
+    for inline in response.context.get("inline_admin_formsets") or ():
         formset = inline.formset
         add(formset.management_form)
         for form in formset.forms:

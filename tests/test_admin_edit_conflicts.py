@@ -367,3 +367,31 @@ def test_simultaneous_saves_one_wins_on_postgresql(rf):
 
     assert valid == {"Alice": True, "Bob": False}
     assert Funder.objects.get(pk=funder.pk).name == "Alice"
+
+
+def test_history_revert_goes_through_and_refuses_a_stale_page():
+    """django-simple-history's revert page shows an old version's values: its fingerprint is
+    the stored row's, so reverting works, and a change made meanwhile still refuses it."""
+    from projects.models import FundedProject
+    from tests.factories import FundedProjectFactory
+
+    project = FundedProjectFactory(name="PREMIER")
+    url = f"/admin/projects/fundedproject/{project.pk}/change/"
+    alice, bob = _two_staff()
+    data = admin_post_data(alice.get(url))
+    data["name"] = "SECOND"
+    assert alice.post(url, data).status_code == 302
+    first_version = project.history.order_by("history_id").first().history_id
+    revert_url = f"/admin/projects/fundedproject/{project.pk}/history/{first_version}/"
+
+    bob_data = admin_post_data(bob.get(revert_url))
+    assert bob_data["name"] == "PREMIER"
+    assert bob.post(revert_url, bob_data).status_code == 302
+    assert FundedProject.objects.get(pk=project.pk).name == "PREMIER"
+
+    bob_data = admin_post_data(bob.get(revert_url))
+    data = admin_post_data(alice.get(url))
+    data["name"] = "TROISIEME"
+    assert alice.post(url, data).status_code == 302
+    assert _refused(bob.post(revert_url, bob_data))
+    assert FundedProject.objects.get(pk=project.pk).name == "TROISIEME"
