@@ -14,8 +14,9 @@ touched is never written, whatever happened to it meanwhile.
 
 No column and no history is needed, so every model gets it the same way: each ModelAdmin and
 inline class of the project lists `EditConflictAdminMixin` first among its bases (a test goes
-through `admin.site._registry` and fails when one does not). Not covered: the changelist's
-`list_editable` columns (one `position` column of sites).
+through `admin.site._registry` and fails when one does not). The changelist's editable columns
+(`list_editable`) are guarded the same way, row by row (templates/admin/change_list_results.html
+puts each row's fingerprint in the page).
 """
 
 from collections.abc import Iterable
@@ -137,9 +138,12 @@ class EditConflictFormMixin:
 
 
 class EditConflictFormSetMixin:
-    """Mixed into an inline formset: marks its forms as rows, and refuses the page when a row
-    marked for deletion was changed by someone else (Django ignores the errors of deleted
-    rows)."""
+    """Mixed into an inline (or changelist) formset: marks its forms as rows, and refuses the
+    page when a row marked for deletion was changed by someone else (Django ignores the errors
+    of deleted rows)."""
+
+    # The changelist shows no row's own errors: it says it once above the list.
+    edit_conflict_summary = False
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
@@ -149,7 +153,8 @@ class EditConflictFormSetMixin:
     def clean(self):
         super().clean()
         for form in self.forms:
-            if self.can_delete and self._should_delete_form(form) and form.edit_conflict:
+            deleted = self.can_delete and self._should_delete_form(form)
+            if form.edit_conflict and (deleted or self.edit_conflict_summary):
                 raise ValidationError(STALE_ROW_MESSAGE, code="edit_conflict")
 
 
@@ -205,6 +210,15 @@ class EditConflictAdminMixin:
         if getattr(request, "edit_version_from_database", False):
             form = type(form)(form.__name__, (form,), {"edit_version_from_database": True})
         return form
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", edit_conflict_form(forms.ModelForm))
+        return super().get_changelist_form(request, **kwargs)
+
+    def get_changelist_formset(self, request, **kwargs):
+        formset = super().get_changelist_formset(request, **kwargs)  # a new class per call
+        return type(formset.__name__, (EditConflictFormSetMixin, formset),
+                    {"edit_conflict_summary": True})
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [

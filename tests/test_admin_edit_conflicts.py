@@ -395,3 +395,42 @@ def test_history_revert_goes_through_and_refuses_a_stale_page():
     assert alice.post(url, data).status_code == 302
     assert _refused(bob.post(revert_url, bob_data))
     assert FundedProject.objects.get(pk=project.pk).name == "TROISIEME"
+
+
+def _changelist_post_data(response) -> dict:
+    """What a browser posts back for the editable columns of a changelist."""
+    formset = response.context["cl"].formset
+    data = {"_save": "Enregistrer"}
+    for form in [formset.management_form, *formset.forms]:
+        for name in form.fields:
+            value = form[name].value()
+            if value is not None:
+                data[form.add_prefix(name)] = str(value)
+    return data
+
+
+def test_changelist_editable_column_second_save_is_refused_and_first_kept():
+    from clara.network.models import Site
+    from tests.factories import SiteFactory
+
+    site = SiteFactory(position=1)
+    url = "/admin/network/site/"
+    alice, bob = _two_staff()
+    page = bob.get(url)
+    assert 'name="form-0-edit_version"' in page.content.decode()
+    alice_data, bob_data = _changelist_post_data(alice.get(url)), _changelist_post_data(page)
+
+    alice_data["form-0-position"] = "5"
+    assert alice.post(url, alice_data).status_code == 302
+    bob_data["form-0-position"] = "7"
+    response = bob.post(url, bob_data)
+
+    assert response.status_code == 200
+    assert "Cette ligne a été modifiée ou supprimée par une autre personne" in (
+        response.content.decode()
+    )
+    assert Site.objects.get(pk=site.pk).position == 5
+    bob_data = _changelist_post_data(bob.get(url))
+    bob_data["form-0-position"] = "7"
+    assert bob.post(url, bob_data).status_code == 302
+    assert Site.objects.get(pk=site.pk).position == 7
