@@ -8,6 +8,8 @@ Spreadsheets (django-import-export): the base resource, widgets and admin mixins
 clara/spreadsheets/ (conventions in clara/spreadsheets/resources.py) and are re-exported here.
 """
 
+import re
+
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import ForeignKey
@@ -38,10 +40,15 @@ def euros_column(attribute: str, description, ordering: str | None = None):
 
 def year_filter(field_path: str, title=None):
     """A list filter "Année" offering the years present in `field_path` (date or datetime,
-    years taken in the current time zone, Europe/Paris), most recent first."""
+    years taken in the current time zone, Europe/Paris), most recent first. A value that is
+    not a four-digit year is ignored: the list is shown unfiltered."""
 
     class YearFilter(admin.SimpleListFilter):
         parameter_name = f"{field_path}_year"
+
+        def value(self):
+            value = super().value()
+            return value if value and re.fullmatch(r"[1-9][0-9]{3}", value) else None
 
         def lookups(self, request, model_admin):
             years = (

@@ -5,18 +5,24 @@ filter applies `clara.keyfigures.selectors.figure_records(key, year)`, the same 
 drill-down lists, so the changelist shows exactly the rows that make the figure.
 """
 
+import re
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from clara.keyfigures import selectors
+from clara.keyfigures.views import MAX_YEAR, MIN_YEAR
 
 
 def parse_figure_value(value: str | None) -> tuple[int, str] | None:
-    """"2025:calls.applications" -> (2025, "calls.applications"); None when malformed."""
+    """"2025:calls.applications" -> (2025, "calls.applications"); None when malformed: the year
+    is not one the key figures cover, or the key names no figure."""
     if not value or ":" not in value:
         return None
     year, _sep, key = value.partition(":")
-    if not year.isdigit() or selectors.figure_for_key(key) is None:
+    if not re.fullmatch(r"[0-9]{4}", year) or not MIN_YEAR <= int(year) <= MAX_YEAR:
+        return None
+    if not key.isprintable() or selectors.figure_for_key(key) is None:
         return None
     return int(year), key
 
