@@ -126,6 +126,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "options", f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}"
     )
 
+# SQLite with several writers at once (two staff saving, runserver beside the background
+# worker): they wait for each other instead of failing with "database is locked". A
+# transaction takes the write lock when it begins (IMMEDIATE), so two transactions never both
+# read and then both try to write, which SQLite can only refuse; a writer waits up to
+# SQLITE_TIMEOUT seconds for the lock; WAL lets readers go on while one writes
+# (synchronous=NORMAL is safe with WAL). Options given in DATABASE_URL win.
+SQLITE_TIMEOUT = env.int("SQLITE_TIMEOUT", default=20)
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": SQLITE_TIMEOUT,
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        f"PRAGMA busy_timeout={SQLITE_TIMEOUT * 1000}"
+    ),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        **SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})
+    }
+
 # "public" holds the public pages (clara/publiccache.py); it must be shared by every process
 # serving the site: a directory of files by default in production.
 CACHES = {
