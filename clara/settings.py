@@ -5,6 +5,7 @@ a development-only secret key. Production (DJANGO_DEBUG off) refuses to start wi
 SECRET_KEY and ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks.backends.database",
     "simple_history",
     "django_countries",
+    "axes",
     "clara.accounts",
     "clara.network",
     "programmes",
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out login into the lockout page (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clara.urls"
@@ -116,6 +120,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's default random_page_cost (4) assumes spinning disks: with it the planner
@@ -220,6 +229,22 @@ TASKS = {
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 LOGIN_URL = "admin:login"
+
+# Login lockout (django-axes, QUALITY.md scenario 15; clara/accounts/login_lockout.py): after
+# AXES_FAILURE_LIMIT failed logins from one client address, that address cannot log in for
+# AXES_COOLOFF_MINUTES (each attempt meanwhile starts the wait again); a success resets the
+# count. Every attempt is recorded in the database (access logs, failure logs) and logged.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "clara.accounts.login_lockout.lockout_response"
+# The client address: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT reverse proxies that each
+# append to X-Forwarded-For, the address the outermost one saw. With the default 0 the header
+# is ignored, so a client cannot escape the lockout by writing one.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "clara.accounts.login_lockout.client_ip"
 
 # Production hardening, active whenever DEBUG is off.
 if not DEBUG:

@@ -104,7 +104,22 @@ BUILDERS = {
     ),
     "spreadsheets.ImportJob": lambda: _import_job(),
     "django_tasks_database.DBTaskResult": lambda: _import_job().task_result(),
+    "axes.AccessAttempt": lambda: _login_record("AccessAttempt", failures_since_start=1),
+    "axes.AccessFailureLog": lambda: _login_record("AccessFailureLog"),
+    "axes.AccessLog": lambda: _login_record("AccessLog"),
 }
+
+_login_numbers = iter(range(10**6))
+
+
+def _login_record(model_name: str, **fields):
+    """A row of django-axes' login records (attempts, failures, successful logins)."""
+    from django.apps import apps
+
+    return apps.get_model("axes", model_name).objects.create(
+        username=f"user{next(_login_numbers)}@example.org", ip_address="192.0.2.7",
+        user_agent="Mozilla/5.0", http_accept="text/html", path_info="/admin/login/", **fields,
+    )
 
 
 def _import_job():

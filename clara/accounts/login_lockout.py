@@ -1,0 +1,107 @@
+"""Login lockout (django-axes, QUALITY.md scenario 15): the client address it counts failures
+by, the page a locked-out person sees, and one log line per login attempt.
+
+Settings (clara/settings.py, README "Configuration"): AXES_FAILURE_LIMIT failures from one
+address lock it out for AXES_COOLOFF_MINUTES; TRUSTED_PROXY_COUNT says how many reverse proxies
+stand in front of Django.
+"""
+
+import ipaddress
+import logging
+
+from axes.helpers import get_cool_off
+from django.conf import settings
+from django.contrib import admin
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+logger = logging.getLogger(__name__)
+
+
+def client_ip(request) -> str | None:
+    """The address of the client (`AXES_CLIENT_IP_CALLABLE`).
+
+    `REMOTE_ADDR`, unless `TRUSTED_PROXY_COUNT` reverse proxies stand in front of Django. Each
+    of them appends the address it received the request from to `X-Forwarded-For`, so the
+    client is the TRUSTED_PROXY_COUNT-th address from the right. Whatever the client wrote in
+    the header itself stands further left and is never read: a forged header cannot move a
+    client to another address, and without a trusted proxy the header is ignored altogether.
+    """
+    remote_addr = request.META.get("REMOTE_ADDR")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote_addr
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if not forwarded:
+        return remote_addr
+    # Fewer addresses than proxies: the request skipped a proxy; the left-most is the farthest
+    # hop known.
+    candidate = forwarded[-proxies] if len(forwarded) >= proxies else forwarded[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote_addr
+
+
+def lockout_message(request) -> str:
+    cool_off = get_cool_off(request)
+    if cool_off is None:
+        return _(
+            "Trop de tentatives de connexion ont échoué depuis votre adresse : la connexion "
+            "est bloquée. Contactez l'équipe CLARA pour la débloquer."
+        )
+    minutes = max(1, round(cool_off.total_seconds() / 60))
+    return ngettext(
+        "Trop de tentatives de connexion ont échoué depuis votre adresse : la connexion est "
+        "bloquée pendant %(minutes)d minute. Réessayez ensuite ; chaque nouvelle tentative "
+        "d'ici là prolonge le blocage.",
+        "Trop de tentatives de connexion ont échoué depuis votre adresse : la connexion est "
+        "bloquée pendant %(minutes)d minutes. Réessayez ensuite ; chaque nouvelle tentative "
+        "d'ici là prolonge le blocage.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The page of a locked-out login (`AXES_LOCKOUT_CALLABLE`), in the admin's layout."""
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Connexion bloquée"),
+        "message": lockout_message(request),
+    }
+    return render(
+        request, "admin/login_locked_out.html", context,
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+
+
+# --- One log line per attempt ------------------------------------------------------------
+# django-axes records every attempt in the database (access logs for successes, access
+# failure logs, attempts and lockouts, shown in the admin). These lines give the same events
+# to the server's log, with the address, without the typed user name (a password is sometimes
+# typed into it).
+
+
+def log_login_failed(sender, credentials, request=None, **kwargs):
+    logger.warning(
+        "login failed: ip=%s path=%s",
+        client_ip(request) if request is not None else None,
+        getattr(request, "path", None),
+    )
+
+
+def log_logged_in(sender, request, user, **kwargs):
+    logger.info(
+        "login succeeded: ip=%s path=%s user_id=%s",
+        client_ip(request) if request is not None else None,
+        getattr(request, "path", None),
+        user.pk,
+    )
+
+
+def log_locked_out(sender, request, username, ip_address, **kwargs):
+    logger.warning("login locked out: ip=%s path=%s", ip_address, getattr(request, "path", None))
