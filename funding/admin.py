@@ -11,6 +11,7 @@ from clara.admin_edit_conflicts import EditConflictAdminMixin
 from clara.admin_helpers import (
     BoundedInlineFormSet,
     BoundedInlineMixin,
+    SearchByTableMixin,
     SpreadsheetExportMixin,
     SpreadsheetImportExportMixin,
     euros_column,
@@ -88,7 +89,9 @@ class SplitFilter(admin.SimpleListFilter):
 
 
 @admin.register(Award)
-class AwardAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin):
+class AwardAdmin(
+    SearchByTableMixin, EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin
+):
     resource_classes = [AwardResource]
     list_display = (
         "reference", "project_title", "programme", "amount_euros",
@@ -162,7 +165,9 @@ class AwardAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHis
 
 
 @admin.register(Contribution)
-class ContributionAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, SimpleHistoryAdmin):
+class ContributionAdmin(
+    SearchByTableMixin, EditConflictAdminMixin, SpreadsheetExportMixin, SimpleHistoryAdmin
+):
     """Read only: a contribution is changed with its award (its page or its import), where
     the split is checked against the amount."""
 

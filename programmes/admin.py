@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clara.admin_edit_conflicts import EditConflictAdminMixin, EditConflictForm
 from clara.admin_helpers import (
     BoundedInlineMixin,
+    SearchByTableMixin,
     SpreadsheetImportExportMixin,
     euros_column,
 )
@@ -296,7 +297,9 @@ def _status_action(status: str):
 
 
 @admin.register(Application)
-class ApplicationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin):
+class ApplicationAdmin(
+    SearchByTableMixin, EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin
+):
     form = ApplicationAdminForm
     action_form = ApplicationActionForm
     resource_classes = [ApplicationResource, ApplicationHistoryResource]
@@ -447,7 +450,7 @@ class ReviewScoreInline(EditConflictAdminMixin, BoundedInlineMixin, admin.Tabula
 
 
 @admin.register(Review)
-class ReviewAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class ReviewAdmin(SearchByTableMixin, EditConflictAdminMixin, admin.ModelAdmin):
     list_display = (
         "application", "reviewer", "role", "status", "conflict_of_interest", "mean_score",
         "assigned_at", "submitted_at",
@@ -483,7 +486,7 @@ class ReviewAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewScore)
-class ReviewScoreAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class ReviewScoreAdmin(SearchByTableMixin, EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ("review", "criterion", "score")
     list_select_related = ("review__application", "review__reviewer", "criterion")
     list_filter = ("review__application__call__programme", "review__application__call__year")
@@ -508,7 +511,7 @@ class DecisionAdminForm(EditConflictForm):
 
 
 @admin.register(Decision)
-class DecisionAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
+class DecisionAdmin(SearchByTableMixin, EditConflictAdminMixin, SimpleHistoryAdmin):
     """A decision is recorded with the status it gives the application (`decision_record`);
     afterwards only its date and grounds can be corrected, and it is never deleted."""
 
