@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clara.admin_edit_conflicts import EditConflictAdminMixin, EditConflictForm
 from clara.admin_helpers import (
     BoundedInlineMixin,
+    SearchByTableMixin,
     SpreadsheetImportExportMixin,
     euros_column,
     year_filter,
@@ -71,7 +72,7 @@ class OutcomeInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInl
 
 @admin.register(FundedProject)
 class FundedProjectAdmin(
-    EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin
+    SearchByTableMixin, EditConflictAdminMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin
 ):
     """A funded project is stopped (its year's status), never deleted: its award and the
     money around it stay (README, "Choices made")."""
@@ -145,7 +146,7 @@ class ProjectYearStatusAdminForm(EditConflictForm):
 
 
 @admin.register(ProjectYearStatus)
-class ProjectYearStatusAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
+class ProjectYearStatusAdmin(SearchByTableMixin, EditConflictAdminMixin, SimpleHistoryAdmin):
     """Each year's status goes through `project_status_set`, checked against the project's
     other years."""
 

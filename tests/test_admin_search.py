@@ -7,12 +7,15 @@ from django.contrib import admin
 from clara.admin_helpers import SearchByTableMixin
 from funding.models import Award, Contribution
 from programmes.models import Application, Decision, Review, ReviewScore
+from projects.models import FundedProject, ProjectYearStatus
 from tests.factories import (
     ApplicationFactory,
     AwardFactory,
     ContributionFactory,
     DecisionFactory,
+    FundedProjectFactory,
     PersonFactory,
+    ProjectYearStatusFactory,
     ReviewFactory,
     ReviewScoreFactory,
     UserFactory,
@@ -57,13 +60,17 @@ def records():
     ApplicationFactory(title="Something else")
     award = AwardFactory(application=second)
     ContributionFactory(award=award)
+    project = FundedProjectFactory(award=award, name="GENOMA")
+    ProjectYearStatusFactory(project=project)
     DecisionFactory(application=first, outcome="eligible", notes="Dossier Dupont complet")
     review = ReviewFactory(application=first, reviewer=lamarck)
     ReviewScoreFactory(review=review)
 
 
 @pytest.mark.parametrize(
-    "model", [Application, Decision, Review, ReviewScore, Award, Contribution]
+    "model",
+    [Application, Decision, Review, ReviewScore, Award, Contribution, FundedProject,
+     ProjectYearStatus],
 )
 def test_search_by_table_finds_the_rows_django_finds(records, model):
     assert isinstance(admin.site._registry[model], SearchByTableMixin)
