@@ -232,12 +232,14 @@ LOGIN_URL = "admin:login"
 
 # Login lockout (django-axes, QUALITY.md scenario 15; clara/accounts/login_lockout.py): after
 # AXES_FAILURE_LIMIT failed logins from one client address, that address cannot log in for
-# AXES_COOLOFF_MINUTES (each attempt meanwhile starts the wait again); a success resets the
-# count. Every attempt is recorded in the database (access logs, failure logs) and logged.
+# AXES_COOLOFF_MINUTES (each attempt meanwhile starts the wait again). Failures are forgotten
+# AXES_COOLOFF_MINUTES after the last one, not at a successful login: otherwise anyone with an
+# account of their own could clear the count between guesses at other accounts. Every attempt
+# is recorded in the database (access logs, failure logs) and logged.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "clara.accounts.login_lockout.lockout_response"
 # The client address: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT reverse proxies that each
