@@ -2,15 +2,22 @@
 answer (QUALITY.md scenario 20).
 
 Django's changelist turns the query string into ORM lookups. It already sends staff back to the
-unfiltered list (`?e=1`) when a value does not fit its field ("abc" for a number), but three
-kinds of value get through to the database driver and end in a 500:
+unfiltered list (`?e=1`) when a value does not fit its field ("abc" for a number), but these
+values get through to the database driver and end in a 500:
 
 - a NUL character: PostgreSQL text cannot hold one (psycopg refuses the query);
 - an integer beyond 64 bits on an integer column or a foreign key: SQLite cannot even receive
   it (`OverflowError`), whatever the lookup (`site=`, `site__in=`, `priority__gte=`);
 - a year, month or day beyond four digits on a date (the date hierarchy's `<field>__year=`, or
   `<field>__year=` typed by hand): Python's dates stop at 9999 and Django catches only the
-  `ValueError`, not the `OverflowError`.
+  `ValueError`, not the `OverflowError`;
+- a number beyond a decimal column's digits (`amount=1e999999`): PostgreSQL's numeric
+  overflows;
+- anything but an IP address compared with an IP address column (`ip_address=abc`, the
+  login records): PostgreSQL's `inet` refuses it.
+
+Django lets a hand-written URL filter on any field of the model itself, listed or not; those
+lookups are checked the same way.
 
 `ChangelistQueryGuardMixin` checks every filter value against the field it filters before
 Django builds the query and answers such a value like any other malformed one: the unfiltered
@@ -18,6 +25,8 @@ list. The site adds the mixin to every ModelAdmin registered on it, the apps' an
 ones alike (`AdminConfig.default_site`, set in INSTALLED_APPS).
 """
 
+import ipaddress
+from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from django.contrib import admin
@@ -36,6 +45,8 @@ DATE_PARTS = frozenset({
     "year", "iso_year", "quarter", "month", "week", "day", "week_day", "iso_week_day",
     "hour", "minute", "second",
 })
+# Lookups whose value is compared as the column's own type (not as text).
+COMPARISONS = frozenset({"exact", "in", "gt", "gte", "lt", "lte", "range"})
 INTEGER_TYPES = frozenset({
     "SmallIntegerField", "IntegerField", "BigIntegerField", "PositiveSmallIntegerField",
     "PositiveIntegerField", "PositiveBigIntegerField", "SmallAutoField", "AutoField",
@@ -73,12 +84,28 @@ def lookup_target(model, lookup: str):
     return _compared_field(field), []
 
 
-def _integers(value: str):
-    for piece in value.split(","):
+def _pieces(value: str):
+    # `__in` and `__range` values are comma-separated; a comma in another value makes it
+    # malformed for Django anyway.
+    return value.split(",")
+
+
+def _numbers(value: str, kind):
+    for piece in _pieces(value):
         try:
-            yield int(piece)
-        except ValueError:
+            number = kind(piece)
+        except (ValueError, InvalidOperation):
             continue  # not a number: Django's own validation answers it
+        if kind is int or number.is_finite():
+            yield number
+
+
+def _is_ip_address(piece: str) -> bool:
+    try:
+        ipaddress.ip_address(piece.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def malformed_filter_value(model, lookup: str, value) -> str | None:
@@ -91,13 +118,22 @@ def malformed_filter_value(model, lookup: str, value) -> str | None:
     field, rest = lookup_target(model, lookup)
     if field is None:
         return None
+    internal_type = field.get_internal_type()
+    compared = not rest or rest[-1] in COMPARISONS
     if DATE_PARTS.intersection(rest):
-        limit = DATE_PART_LIMIT
-    elif field.get_internal_type() in INTEGER_TYPES:
-        limit = INTEGER_LIMIT
+        numbers, limit = _numbers(value, int), DATE_PART_LIMIT
+    elif internal_type in INTEGER_TYPES:
+        numbers, limit = _numbers(value, int), INTEGER_LIMIT
+    elif internal_type == "DecimalField" and compared:
+        numbers = _numbers(value, Decimal)
+        limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+    elif internal_type == "GenericIPAddressField" and compared:
+        if not all(_is_ip_address(piece) for piece in _pieces(value)):
+            return f"{lookup}: not an IP address"
+        return None
     else:
         return None
-    if any(abs(number) >= limit for number in _integers(value)):
+    if any(abs(number) >= limit for number in numbers):
         return f"{lookup}: {value[:30]} is out of range"
     return None
 
