@@ -117,24 +117,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}"
     )
-
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "accounts.User"
-# django-axes first: it refuses a locked-out login before any password is checked.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's default random_page_cost (4) assumes spinning disks: with it the planner
-    # joins a year's 1 000 awards to the whole applications table by a sequential scan
-    # instead of 1 000 index lookups, and the key figures grow with the years of history
-    # (README "Bench at national scale"). 1.1 is the usual value for SSDs and cached data.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}"
-    )
-
 # SQLite with several writers at once (two staff saving, runserver beside the background
 # worker): they wait for each other instead of failing with "database is locked". A
 # transaction takes the write lock when it begins (IMMEDIATE), so two transactions never both
@@ -165,6 +147,15 @@ CACHES = {
         else f"filecache://{BASE_DIR / '.cache' / 'public'}",
     ),
 }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
