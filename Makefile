@@ -1,5 +1,6 @@
 # CLARA grants — everyday commands. Only Python 3.11 (or a python3 in 3.11–3.12) is needed.
 #   make run    set up .venv, migrate, load demo data, create the demo staff account, serve
+#               (web server and background-task worker)
 #   make test   run the test suite (PYTEST_ARGS="-k home -x" to pass options to pytest)
 #   make lock   regenerate the hashed lock files from pyproject.toml (after changing dependencies)
 
@@ -35,6 +36,10 @@ run: venv
 	$(VPY) manage.py migrate --noinput
 	$(VPY) manage.py load_demo
 	$(VPY) manage.py create_demo_staff
+	@# The background-task worker (large spreadsheet imports) runs beside the web server and
+	@# stops with it (Ctrl-C or kill of make stops both).
+	@$(VPY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VPY) manage.py runserver $(HOST):$(PORT)
 
 test: venv

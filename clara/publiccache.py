@@ -56,10 +56,12 @@ def records_version() -> str:
     return _cache().get(VERSION_KEY) or _new_version()
 
 
-def records_changed(**_kwargs) -> None:
-    """Make every cached public page stale, now and when the current transaction commits."""
+def records_changed(*, using: str | None = None, **_signal_kwargs) -> None:
+    """Make every cached public page stale, now and when the current transaction of the
+    database `using` (the signal's, else the default) commits: a page computed meanwhile
+    from the old rows is never served after the commit."""
     _new_version()
-    transaction.on_commit(_new_version)
+    transaction.on_commit(_new_version, using=using)
 
 
 def connect_signals() -> None:

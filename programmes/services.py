@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from clara.accounts.models import User
 from clara.formatting import format_euros
+from clara.publiccache import records_changed
 from programmes.models import Application, Call, Decision
 
 Status = Application.Status
@@ -239,4 +240,5 @@ def application_create_many(
         if application.status == Status.SUBMITTED and application.submitted_at is None:
             application.submitted_at = now
     bulk_create_with_history(applications, Application, batch_size=500, default_user=by)
+    records_changed()  # bulk_create sends no post_save: the public pages are made stale here
     return applications

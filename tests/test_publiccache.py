@@ -83,3 +83,19 @@ def test_a_committed_change_invalidates_after_the_commit(client, django_capture_
     for callback in callbacks:
         callback()
     assert records_version() != before
+
+
+def test_applications_written_in_bulk_by_the_import_service_make_the_pages_stale():
+    from programmes.models import Application
+    from programmes.services import application_create_many
+    from tests.factories import CallFactory, PersonFactory, UserFactory
+
+    application = Application(
+        reference="BULK-1", call=CallFactory(), applicant=UserFactory(),
+        principal_investigator=PersonFactory(), title="Projet importé", acronym="BULK",
+        lay_summary="Résumé.", requested_amount=40000, status=Application.Status.DRAFT,
+    )
+    before = records_version()
+    application_create_many(applications=[application])
+    assert Application.objects.filter(reference="BULK-1").exists()
+    assert records_version() != before

@@ -188,7 +188,10 @@ class PersonResource(SpreadsheetResource):
     class Meta:
         model = Person
         import_id_fields = ("orcid",)
-        fields = ("first_name", "last_name", "kind", "email", "orcid", "organisation")
+        fields = (
+            "first_name", "last_name", "kind", "email", "orcid", "organisation",
+            "public_consent_on",
+        )
         export_order = fields
 
     export_select_related = ("organisation",)

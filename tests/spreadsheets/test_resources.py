@@ -399,3 +399,38 @@ def test_new_applications_are_written_together_with_their_history_and_user():
         record = application.history.get()
         assert (record.history_type, record.history_user) == ("+", staff)
     assert [row.instance.pk for row in result.rows] == [a.pk for a in applications]
+
+
+def test_person_consent_date_is_exported_and_imported_and_a_file_without_it_keeps_it():
+    consented = f.PersonFactory(orcid="0000-0002-1825-0097", public_consent_on=datetime.date(2025, 3, 15))
+    exported = PersonResource().export(queryset=Person.objects.all())
+    assert "accord pour être nommé publiquement, le" in exported.headers
+    assert exported.dict[0]["accord pour être nommé publiquement, le"] in ("2025-03-15", "15/03/2025")
+
+    dataset = tablib.Dataset(
+        [consented.first_name, consented.last_name, "Autre", "", "0000-0002-1825-0097", "", ""],
+        headers=["prénom", "nom", "profil", "adresse e-mail", "ORCID iD", "organisation (nom)",
+                 "accord pour être nommé publiquement, le"],
+    )
+    result = PersonResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not _errors(result)
+    consented.refresh_from_db()
+    assert consented.public_consent_on is None  # consent withdrawn: the cell emptied
+
+    dataset = tablib.Dataset(
+        [consented.first_name, consented.last_name, "Autre", "", "0000-0002-1825-0097", "",
+         "01/02/2026"],
+        headers=dataset.headers,
+    )
+    PersonResource().import_data(dataset, dry_run=False)
+    consented.refresh_from_db()
+    assert consented.public_consent_on == datetime.date(2026, 2, 1)
+
+    without_column = tablib.Dataset(
+        [consented.first_name, "Autre-Nom", "Autre", "", "0000-0002-1825-0097", ""],
+        headers=dataset.headers[:-1],
+    )
+    result = PersonResource().import_data(without_column, dry_run=False)
+    assert not result.has_errors() and not _errors(result)
+    consented.refresh_from_db()
+    assert (consented.last_name, consented.public_consent_on) == ("Autre-Nom", datetime.date(2026, 2, 1))
