@@ -1,12 +1,14 @@
 """Programmes (dispositifs), their tracks and yearly calls, applications and their evaluation."""
 
+import datetime
+import os
 import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -19,12 +21,32 @@ from clara.network.models import Organisation, Person, Site, Team
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files under `PRIVATE_MEDIA_ROOT`, read from the settings at each use (a test or a
+    deployment that changes it is followed), with no URL: nothing stored here is served
+    except by views that check permissions."""
+
+    def __init__(self):
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Private files have no URL; serve them through a view.")
+
+
 def private_storage() -> FileSystemStorage:
     """Attachments are stored outside any public URL; views serve them after a permission check.
 
     A callable, so that migrations record a reference to it rather than this machine's path.
     """
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    return PrivateStorage()
 
 
 class InnovationDomain(models.Model):
@@ -105,7 +127,9 @@ class CallQuerySet(models.QuerySet):
         return self.filter(closes_at__year=year)
 
     def open_at(self, moment):
-        return self.filter(opens_at__lte=moment, closes_at__gt=moment)
+        """Calls open at `moment`, as `Call.is_open`: the closing second is still open."""
+        return self.filter(opens_at__lte=moment,
+                           closes_at__gt=moment - datetime.timedelta(seconds=1))
 
 
 class Call(models.Model):
@@ -132,6 +156,11 @@ class Call(models.Model):
         _("enveloppe budgétaire (€)"), **MONEY, default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    max_requested_amount = models.DecimalField(
+        _("plafond par demande (€)"), **MONEY, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Montant maximal qu'une demande peut solliciter. Vide : pas de plafond."),
+    )
     cofunders = models.ManyToManyField(
         "funding.Funder", verbose_name=_("cofinanceurs"), blank=True, related_name="calls"
     )
@@ -153,6 +182,10 @@ class Call(models.Model):
                 condition=Q(closes_at__gt=F("opens_at")), name="call_closes_after_opening"
             ),
             models.CheckConstraint(condition=Q(budget__gte=0), name="call_budget_positive"),
+            models.CheckConstraint(
+                condition=Q(max_requested_amount__isnull=True) | Q(max_requested_amount__gte=0),
+                name="call_max_requested_positive",
+            ),
             models.CheckConstraint(
                 condition=Q(year__gte=2000) & Q(year__lte=2100), name="call_year_range"
             ),
@@ -178,9 +211,22 @@ class Call(models.Model):
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _("La clôture doit suivre l'ouverture.")})
 
+    @property
+    def deadline_end(self) -> datetime.datetime:
+        """The first instant after the closing second: a call "closing at 23:59:59" accepts
+        a submission during that whole second and refuses one at 00:00:00."""
+        return self.closes_at.replace(microsecond=0) + datetime.timedelta(seconds=1)
+
     def is_open(self, moment=None) -> bool:
+        """Open from `opens_at` to the end of the closing second (`deadline_end`), compared
+        as instants (UTC), so a daylight-saving change in Paris moves nothing."""
         moment = moment or timezone.now()
-        return self.opens_at <= moment < self.closes_at
+        return self.opens_at <= moment < self.deadline_end
+
+    @property
+    def requires_partner_company(self) -> bool:
+        """Preuve du Concept applications name a partner company and its planned investment."""
+        return self.programme.kind == Programme.Kind.PROOF_OF_CONCEPT
 
 
 class EvaluationCriterion(models.Model):
@@ -304,6 +350,14 @@ class Application(models.Model):
         _("montant demandé (€)"), **MONEY, default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    duration_months = models.PositiveSmallIntegerField(
+        _("durée (mois)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    co_applicants = models.ManyToManyField(
+        Person, verbose_name=_("co-porteurs et co-porteuses"), blank=True,
+        related_name="co_applications",
+    )
     status = models.CharField(
         _("statut"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
@@ -383,6 +437,75 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class BudgetLine(models.Model):
+    """One line of an application's requested budget; the lines add up to the requested
+    amount when it is submitted (`programmes.selectors.application_missing`)."""
+
+    class Category(models.TextChoices):
+        STAFF = "staff", _("Personnel")
+        EQUIPMENT = "equipment", _("Équipement")
+        RUNNING = "running", _("Fonctionnement et consommables")
+        SERVICES = "services", _("Prestations de service")
+        TRAVEL = "travel", _("Missions et déplacements")
+        OTHER = "other", _("Autre")
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("demande"), on_delete=models.CASCADE,
+        related_name="budget_lines",
+    )
+    category = models.CharField(_("nature"), max_length=16, choices=Category.choices)
+    label = models.CharField(_("détail"), max_length=255, blank=True)
+    amount = models.DecimalField(
+        _("montant (€)"), **MONEY, validators=[MinValueValidator(Decimal("0"))]
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("ligne budgétaire")
+        verbose_name_plural = _("lignes budgétaires")
+        ordering = ["application", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_line_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.label}".strip()
+
+
+class PlannedInvestment(models.Model):
+    """A partner company named in an application, with the investment it plans beside the
+    requested funding (required for Preuve du Concept). Once funded, staff record the
+    award's `funding.CompanyInvestment` from it."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("demande"), on_delete=models.CASCADE,
+        related_name="planned_investments",
+    )
+    company = models.ForeignKey(
+        Organisation, verbose_name=_("entreprise partenaire"), on_delete=models.PROTECT,
+        related_name="planned_investments", limit_choices_to={"kind": Organisation.Kind.COMPANY},
+    )
+    planned_amount = models.DecimalField(
+        _("investissement prévu (€)"), **MONEY, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        verbose_name = _("investissement prévu d'une entreprise")
+        verbose_name_plural = _("investissements prévus des entreprises")
+        ordering = ["application", "company__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "company"], name="planned_investment_unique_company"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_amount__gte=0), name="planned_investment_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} — {self.planned_amount} €"
 
 
 class Review(models.Model):

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clara.accounts.models import User
 from clara.formatting import format_euros
+from clara.network.models import Person
 from clara.publiccache import records_changed
 from programmes.models import Application, Call, Decision
 
@@ -242,3 +246,293 @@ def application_create_many(
     bulk_create_with_history(applications, Application, batch_size=500, default_user=by)
     records_changed()  # bulk_create sends no post_save: the public pages are made stale here
     return applications
+
+
+# --- The applicant's writes (web form) --------------------------------------------------------
+# Drafts are saved with or without their required fields; `application_submit` is where the
+# call's deadline, the required fields and documents are checked, under the row lock.
+
+PDF_MAGIC = b"%PDF-"
+
+
+def _next_reference(call: Call) -> str:
+    """`<CALL SLUG>-<n>` with n the next free number of the call (the call's row is locked by
+    the caller, so two applicants starting at once get two numbers)."""
+    prefix = call.slug.upper()[:30]
+    number = Application.objects.filter(call=call).count() + 1
+    while Application.objects.filter(reference=f"{prefix}-{number:03d}").exists():
+        number += 1
+    return f"{prefix}-{number:03d}"
+
+
+@transaction.atomic
+def application_start(*, call: Call, applicant: User, at: datetime.datetime | None = None
+                      ) -> Application:
+    """The applicant's draft for `call`: their existing draft if they have one (a double click
+    or a second tab never makes two), else a new one with them as principal investigator.
+
+    Refused unless the call is open and the applicant has a profile (their `Person`)."""
+    at = at or timezone.now()
+    person = getattr(applicant, "person", None)
+    if person is None:
+        raise ValidationError(_("Complétez votre profil (nom, ORCID iD, équipe) avant de "
+                                "déposer une demande."), code="no_profile")
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    existing = (Application.objects.filter(call=call, applicant=applicant, status=Status.DRAFT)
+                .order_by("created_at").first())
+    if existing is not None:
+        return existing
+    if not call.is_open(at):
+        raise ValidationError(_("Cet appel n'est pas ouvert : aucune demande ne peut y être "
+                                "créée."), code="call_closed")
+    application = Application(
+        reference=_next_reference(call), call=call, applicant=applicant,
+        principal_investigator=person, title=_("Nouvelle demande"), status=Status.DRAFT,
+    )
+    application_create(application=application, by=applicant)
+    return application
+
+
+def _check_draft(application: Application) -> None:
+    if application.status != Status.DRAFT:
+        raise ValidationError(_("Cette demande a été déposée : elle ne peut plus être modifiée."),
+                              code="not_draft")
+
+
+@transaction.atomic
+def application_save_draft(
+    *,
+    application: Application,
+    by: User,
+    fields: dict,
+    teams=None,
+    co_applicants=None,
+    budget_lines: list[dict] | None = None,
+    investments: list[dict] | None = None,
+) -> Application:
+    """Save what the applicant typed into their draft, required fields or not.
+
+    `fields` holds the form's own fields only (title, acronym, summaries, domain, amount,
+    duration); anything else is ignored, so a crafted POST cannot change the status, the
+    applicant, the call or the reference. `budget_lines` and `investments` replace the
+    current lines when given (dicts of category/label/amount and company/planned_amount).
+    """
+    current = _locked(application)
+    _check_draft(current)
+    for name in APPLICANT_FIELDS:
+        if name in fields:
+            value = fields[name]
+            if name in ("acronym", "lay_summary", "scientific_content") and value is None:
+                value = ""
+            setattr(current, name, value)
+    if current.requested_amount is None:
+        current.requested_amount = Decimal("0")
+    if not current.title:
+        current.title = _("Nouvelle demande")
+    _save_with_history(current, by=by)
+    if teams is not None:
+        current.teams.set(teams)
+    if co_applicants is not None:
+        people = [_co_applicant_person(row) for row in co_applicants]
+        current.co_applicants.set(
+            {p.pk for p in people if p.pk != current.principal_investigator_id}
+        )
+    if budget_lines is not None:
+        from programmes.models import BudgetLine
+
+        current.budget_lines.all().delete()
+        lines = [BudgetLine(application=current, position=i, **line)
+                 for i, line in enumerate(budget_lines)]
+        for line in lines:
+            line.full_clean(exclude=["application"])
+        BudgetLine.objects.bulk_create(lines)
+    if investments is not None:
+        from programmes.models import PlannedInvestment
+
+        current.planned_investments.all().delete()
+        rows = [PlannedInvestment(application=current, **row) for row in investments]
+        for row in rows:
+            row.full_clean(exclude=["application"], validate_unique=False)
+        if len({row.company_id for row in rows}) != len(rows):
+            raise ValidationError(_("Une entreprise partenaire est nommée deux fois."),
+                                  code="duplicate_company")
+        PlannedInvestment.objects.bulk_create(rows)
+        current.partner_companies.set([row.company_id for row in rows])
+    application.refresh_from_db()
+    return current
+
+
+def _co_applicant_person(row: dict) -> Person:
+    """The person a co-applicant row names: found by ORCID iD, else by e-mail address (any
+    case), else recorded as a new researcher (staff merge duplicates in the admin). Names
+    typed by the applicant never overwrite an existing person's record."""
+    orcid = (row.get("orcid") or "").strip().upper()
+    email = (row.get("email") or "").strip()
+    person = None
+    if orcid:
+        person = Person.objects.filter(orcid=orcid).first()
+    if person is None and email:
+        person = Person.objects.filter(email__iexact=email).order_by("pk").first()
+    if person is None:
+        person = Person(
+            first_name=row["first_name"].strip(), last_name=row["last_name"].strip(),
+            email=email, orcid=orcid, kind=Person.Kind.RESEARCHER,
+        )
+        person.full_clean()
+        person.save()
+    return person
+
+
+# The fields of an application its applicant writes; everything else is staff's or the server's.
+APPLICANT_FIELDS = (
+    "title", "acronym", "lay_summary", "scientific_content", "domain", "requested_amount",
+    "duration_months",
+)
+
+
+def attachment_check_file(*, uploaded_file) -> None:
+    """Raise `ValidationError` (French) unless `uploaded_file` is a non-empty PDF of at most
+    `ATTACHMENT_MAX_BYTES`. The content decides, not the name or the browser's type: a PDF
+    starts with `%PDF-` (an HTML or SVG file renamed .pdf does not)."""
+    from django.conf import settings
+
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if uploaded_file.size == 0:
+        raise ValidationError(_("Ce fichier est vide."), code="empty")
+    if uploaded_file.size > limit:
+        raise ValidationError(
+            _("Ce fichier fait %(size)s : la limite est de %(limit)s par document.")
+            % {"size": filesizeformat(uploaded_file.size), "limit": filesizeformat(limit)},
+            code="too_big",
+        )
+    uploaded_file.seek(0)
+    head = uploaded_file.read(len(PDF_MAGIC))
+    uploaded_file.seek(0)
+    if head != PDF_MAGIC:
+        raise ValidationError(
+            _("Ce fichier n'est pas un PDF (son contenu ne commence pas comme un PDF, quel que "
+              "soit son nom). Enregistrez le document au format PDF et déposez-le à nouveau."),
+            code="not_pdf",
+        )
+
+
+@transaction.atomic
+def attachment_add(*, application: Application, required_document, uploaded_file, by: User):
+    """Store `uploaded_file` as the draft's attachment for `required_document`, replacing the
+    one it had; the file is written under a server-generated name in the private storage and
+    the replaced file is deleted once the transaction commits."""
+    from programmes.models import Attachment
+
+    current = _locked(application)
+    _check_draft(current)
+    if required_document.call_id != current.call_id:
+        raise ValidationError(_("Ce document n'est pas demandé par cet appel."))
+    attachment_check_file(uploaded_file=uploaded_file)
+    replaced = list(current.attachments.filter(required_document=required_document))
+    attachment = Attachment(
+        application=current, required_document=required_document,
+        original_name=Path(uploaded_file.name).name[:255] or "document.pdf",
+        size=uploaded_file.size,
+    )
+    attachment.file.save("document.pdf", uploaded_file, save=False)
+    stored = attachment.file.name
+    # The new file is on disk before the row: if the transaction fails, remove it again.
+    try:
+        attachment.full_clean()
+        attachment.save()
+        for old in replaced:
+            _delete_file_on_commit(old.file)
+            old.delete()
+    except Exception:
+        attachment.file.storage.delete(stored)
+        raise
+    return attachment
+
+
+def _delete_file_on_commit(field_file) -> None:
+    storage, name = field_file.storage, field_file.name
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def attachment_remove(*, attachment, by: User) -> None:
+    """Remove a draft's attachment and, after the commit, its file."""
+    _check_draft(_locked(attachment.application))
+    _delete_file_on_commit(attachment.file)
+    attachment.delete()
+
+
+@transaction.atomic
+def application_submit(
+    *, application: Application, by: User, at: datetime.datetime | None = None
+) -> Application:
+    """Submit the draft: only while its call is open at `at` (now, compared in UTC; the
+    deadline is shown in Europe/Paris), with every required field and document present
+    (the error names each missing one). Under the row lock, so a double click or two tabs
+    submit once: the second finds it submitted and is refused. The confirmation e-mail is
+    sent after the commit."""
+    from programmes.selectors import application_missing
+
+    at = at or timezone.now()
+    current = _locked(application)
+    if current.status != Status.DRAFT:
+        raise ValidationError(_("Cette demande a déjà été déposée."), code="already_submitted")
+    if not current.call.is_open(at):
+        raise ValidationError(
+            _("L'appel est clos depuis le %(closed)s : la demande ne peut plus être déposée. "
+              "Votre brouillon est conservé.")
+            % {"closed": format_paris(current.call.closes_at)},
+            code="call_closed",
+        )
+    missing = application_missing(current)
+    if missing:
+        raise ValidationError([ValidationError(item, code="missing") for item in missing])
+    application_set_status(application=current, status=Status.SUBMITTED, by=by, at=at)
+    reference = current.reference
+    transaction.on_commit(lambda: notify_application_submitted(reference=reference))
+    application.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, by: User) -> Application:
+    """The applicant withdraws their application: a draft, or a submitted one before the
+    committee's final decision (selected / not selected)."""
+    current = _locked(application)
+    if current.status not in APPLICANT_WITHDRAWABLE:
+        raise ValidationError(_("Cette demande ne peut plus être retirée."), code="not_withdrawable")
+    return application_set_status(application=current, status=Status.WITHDRAWN, by=by)
+
+
+APPLICANT_WITHDRAWABLE = frozenset(
+    {Status.DRAFT, Status.SUBMITTED, Status.ELIGIBLE, Status.UNDER_REVIEW, Status.AUDITION}
+)
+
+
+def notify_application_submitted(*, reference: str) -> None:
+    """E-mail the applicant that their application was received (after the commit)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    application = (Application.objects.select_related("call", "applicant")
+                   .get(reference=reference))
+    with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
+        context = {"application": application, "submitted_at": format_paris(
+            application.submitted_at)}
+        subject = render_to_string("programmes/email/application_submitted_subject.txt",
+                                   context).strip()
+        body = render_to_string("programmes/email/application_submitted.txt", context)
+    send_mail(subject, body, None, [application.applicant.email])
+
+
+def format_paris(moment: datetime.datetime) -> str:
+    """A moment as Paris local date and time, e.g. "30/04/2026 à 23:59:59"."""
+    from django.utils.formats import date_format
+
+    local = timezone.localtime(moment, timezone=ZoneInfo("Europe/Paris"))
+    return _("%(date)s à %(time)s") % {
+        "date": date_format(local, "SHORT_DATE_FORMAT"), "time": local.strftime("%H:%M:%S")
+    }
