@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -22,10 +23,12 @@ from clara.admin_helpers import (
 from programmes.models import (
     Application,
     Attachment,
+    BudgetLine,
     Call,
     Decision,
     EvaluationCriterion,
     InnovationDomain,
+    PlannedInvestment,
     Programme,
     RequiredDocument,
     Review,
@@ -167,19 +170,44 @@ class RequiredDocumentAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 
 class AttachmentInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
-    """Metadata only: the file is private and is never linked from the admin."""
+    """The file is private: the link goes to the application's download view, which checks
+    that the staff member may see applications (never a storage URL)."""
 
     model = Attachment
     extra = 0
     can_delete = False
-    fields = ("original_name", "required_document", "size", "uploaded_at")
+    fields = ("download", "required_document", "size", "uploaded_at")
     readonly_fields = fields
 
+    @admin.display(description=_("fichier"))
+    def download(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse(
+            "applications:attachment", args=[obj.application.reference, obj.pk]),
+            obj.original_name)
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("required_document")
+        return super().get_queryset(request).select_related("required_document", "application")
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class BudgetLineInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+    fields = ("category", "label", "amount", "position")
+
+
+class PlannedInvestmentInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
+    model = PlannedInvestment
+    extra = 0
+    fields = ("company", "planned_amount")
+    autocomplete_fields = ("company",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("company")
 
 
 class DecisionInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
@@ -217,6 +245,10 @@ class ApplicationAdminForm(EditConflictForm):
     committee_date = forms.DateField(
         label=_("Date du comité"), required=False,
         help_text=_("Pour une décision du comité (éligibilité, audition, sélection)."),
+    )
+    decision_notes = forms.CharField(
+        label=_("Motif de la décision"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Enregistré avec la décision (obligatoire pour « Non éligible »)."),
     )
 
     class Meta:
@@ -275,6 +307,10 @@ class ApplicationAdminForm(EditConflictForm):
             self.add_error(
                 "committee_date", _("Indiquez la date du comité qui a pris cette décision.")
             )
+        if (self.stored_status is not None and self.new_status != self.stored_status
+                and self.new_status == Application.Status.INELIGIBLE
+                and not (cleaned.get("decision_notes") or "").strip()):
+            self.add_error("decision_notes", _("Indiquez pourquoi la demande n'est pas éligible."))
         return cleaned
 
 
@@ -325,26 +361,30 @@ class ApplicationAdmin(
     show_full_result_count = False
     autocomplete_fields = (
         "call", "applicant", "principal_investigator", "teams", "partner_companies",
+        "co_applicants",
     )
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("reference", "call", "status", "committee_date", "submitted_at")}),
+        (None, {"fields": ("reference", "call", "status", "committee_date", "decision_notes",
+                            "submitted_at")}),
         (
             _("Porteurs"),
-            {"fields": ("applicant", "principal_investigator", "teams", "partner_companies")},
+            {"fields": ("applicant", "principal_investigator", "co_applicants", "teams",
+                        "partner_companies")},
         ),
         (
             _("Projet"),
             {
                 "fields": (
-                    "acronym", "title", "domain", "requested_amount", "lay_summary",
-                    "scientific_content",
+                    "acronym", "title", "domain", "requested_amount", "duration_months",
+                    "lay_summary", "scientific_content",
                 )
             },
         ),
         (_("Suivi"), {"fields": ("created_at", "updated_at")}),
     )
-    inlines = [AttachmentInline, ReviewInline, DecisionInline]
+    inlines = [BudgetLineInline, PlannedInvestmentInline, AttachmentInline, ReviewInline,
+               DecisionInline]
     requested_euros = euros_column("requested_amount", _("montant demandé"))
 
     @admin.display(description=_("référence"), ordering="reference")
@@ -374,12 +414,14 @@ class ApplicationAdmin(
             return
         # Fields other than the status are saved as they are; the status moves through the
         # service, which records the decision it may be.
-        if set(form.changed_data) - {"status", "committee_date", "edit_version"}:
+        if set(form.changed_data) - {"status", "committee_date", "decision_notes",
+                                     "edit_version"}:
             obj.save()
         if form.new_status != form.stored_status:
             application_set_status(
                 application=obj, status=form.new_status, by=request.user,
                 committee_date=form.cleaned_data.get("committee_date"),
+                notes=(form.cleaned_data.get("decision_notes") or "").strip(),
             )
 
     @transaction.atomic

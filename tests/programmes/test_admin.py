@@ -28,7 +28,7 @@ def test_application_admin_form_applies_exactly_the_transitions_table(
     application = f.ApplicationFactory(status=old)
     history_before = application.history.count()
     data = admin_post_data(superuser_client.get(_change_url(application)))
-    data.update(status=new, committee_date="26/06/2025")
+    data.update(status=new, committee_date="26/06/2025", decision_notes="Motif du comité")
 
     response = superuser_client.post(_change_url(application), data)
 
@@ -48,6 +48,44 @@ def test_application_admin_form_applies_exactly_the_transitions_table(
         assert application.status == old
         assert application.history.count() == history_before
         assert not application.decisions.exists()
+
+
+def test_ineligible_needs_a_reason_recorded_with_the_decision(superuser_client, superuser):
+    application = f.ApplicationFactory(status=S.SUBMITTED)
+    data = admin_post_data(superuser_client.get(_change_url(application)))
+    data.update(status=S.INELIGIBLE, committee_date="26/06/2025", decision_notes=" ")
+    response = superuser_client.post(_change_url(application), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["decision_notes"] == [
+        "Indiquez pourquoi la demande n'est pas éligible."
+    ]
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED and not application.decisions.exists()
+
+    data.update(decision_notes="Équipe hors du territoire CLARA.")
+    assert superuser_client.post(_change_url(application), data).status_code == 302
+    application.refresh_from_db()
+    decision = application.decisions.get()
+    assert (application.status, decision.notes, decision.recorded_by) == (
+        S.INELIGIBLE, "Équipe hors du territoire CLARA.", superuser)
+    assert application.history.first().history_user == superuser
+
+
+def test_application_page_links_attachments_to_the_checked_download(superuser_client, settings,
+                                                                   tmp_path):
+    from django.core.files.base import ContentFile
+
+    from programmes.models import Attachment
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    application = f.ApplicationFactory()
+    attachment = Attachment(application=application, original_name="cv.pdf", size=9)
+    attachment.file.save("x.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    page = superuser_client.get(_change_url(application)).content.decode()
+    url = f"/mon-espace/demandes/{application.reference}/documents/{attachment.pk}/"
+    assert f'href="{url}"' in page
+    assert superuser_client.get(url)["Content-Disposition"].startswith("attachment")
+    assert str(tmp_path) not in page and "/media/" not in page
 
 
 def test_application_admin_form_offers_only_the_allowed_moves(superuser_client):
