@@ -7,6 +7,9 @@ page computed by another request from the data before the commit is never served
 next request after a change therefore computes the page afresh; a repeated view of an unchanged
 page reads two cache entries and runs no query.
 
+A page that changes with the clock alone (a call's page says "open" until its closing second)
+sets `response.public_cache_until`: it is kept only until that moment (`cache_timeout`).
+
 Only anonymous visitors (no session cookie) are served from the cache: staff see links to the
 admin on the same pages. Only views decorated with `public_cache` are stored, only successful
 answers without cookies, and only for addresses without a query string other than `?page=N`
@@ -23,6 +26,7 @@ otherwise (`PUBLIC_CACHE_URL`, e.g. `filecache:///var/cache/clara` or `dbcache:/
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import uuid
 from functools import wraps
@@ -33,6 +37,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
+from django.utils import timezone
 
 ALIAS = "public"
 VERSION_KEY = "records-version"
@@ -86,6 +91,19 @@ def public_cache(view):
     return wrapper
 
 
+def cache_timeout(response, now=None) -> int:
+    """Seconds to keep `response`: `TIMEOUT`, or fewer when its view set
+    `response.public_cache_until`, the moment its page changes by itself although no record
+    did (a call opening or closing). Whole seconds rounded down, less one: the cache backends
+    count in seconds from when they store it, a moment later, and the page must never be
+    served at or after that moment. 0 (not stored) when less than two seconds are left."""
+    until = getattr(response, "public_cache_until", None)
+    if until is None:
+        return TIMEOUT
+    remaining = (until - (now or timezone.now())).total_seconds()
+    return max(0, min(TIMEOUT, math.floor(remaining) - 1))
+
+
 def _key(request, version: str) -> str:
     path = request.get_full_path()
     return f"page:{version}:{hashlib.sha256(path.encode()).hexdigest()}"
@@ -122,9 +140,10 @@ class PublicPageCacheMiddleware:
             and response.status_code == 200
             and not response.streaming
             and not response.cookies
+            and (timeout := cache_timeout(response)) > 0
         ):
             cache.set(key, (response.status_code, list(response.items()), response.content),
-                      TIMEOUT)
+                      timeout)
             response["X-Public-Cache"] = "miss"
         return response
 
