@@ -1,5 +1,8 @@
 """Demo data: the CLARA network in 2023, 2024 and 2025, built record by record.
 
+Besides, the next edition of the calls is open on the day it is loaded, without applications
+(`open_calls.py`).
+
 `load_demo()` is deterministic and idempotent: every record has a natural key (slug,
 reference, name…), a second run writes nothing. Aggregating the records with the key-figure
 definitions gives the 2025 activity report's figures, and other plausible ones for 2023 and
@@ -12,6 +15,7 @@ from django.db import transaction
 from clara.demo.animation import build_animation
 from clara.demo.grants import build_grants, sync_grants
 from clara.demo.network import DEMO_ACCOUNTS, DEMO_PASSWORD, build_network, sync_accounts
+from clara.demo.open_calls import build_open_calls
 from clara.publiccache import records_changed
 
 __all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "DEMO_APPS", "load_demo", "row_counts"]
@@ -27,6 +31,8 @@ def load_demo() -> None:
     sync_accounts(net)
     sync_grants(net, grants)
     build_animation(net, grants)
+    # The next edition's calls, open today: a new user always has one to apply to.
+    build_open_calls(net, grants)
     # Written in bulk, without model signals: the public pages must be recomputed.
     records_changed()
 

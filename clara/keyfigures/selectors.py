@@ -28,6 +28,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 
@@ -42,6 +43,7 @@ from django.db.models import (
     Q,
     Sum,
 )
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -556,11 +558,18 @@ def key_figures_for_year(year: int, catalogue: dict[str, Figure] | None = None) 
 
 
 def years_with_records() -> list[int]:
-    """Years for which the records hold something to report, newest first."""
+    """Years for which the records hold something to report, newest first: never a year
+    after the current one (Paris), and a call only once it has closed. A call open today, or
+    announced, closing next year, must not publish next year's page, whose figures would
+    count today's companies and nothing else."""
+    now = timezone.now()
+    this_year = timezone.localdate(now).year
     years = set(TeamCensus.objects.order_by().values_list("year", flat=True).distinct())
-    years.update(d.year for d in Call.objects.dates("closes_at", "year"))
+    # Closed as `CallQuerySet.open_at` says: the closing second is still open.
+    closed = Call.objects.filter(closes_at__lte=now - timedelta(seconds=1))
+    years.update(d.year for d in closed.dates("closes_at", "year"))
     years.update(d.year for d in Event.objects.dates("start_date", "year"))
-    return sorted(years, reverse=True)
+    return sorted((year for year in years if year <= this_year), reverse=True)
 
 
 # Kept for the consistency checks and the drill-downs that name these families.

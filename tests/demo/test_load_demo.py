@@ -6,6 +6,7 @@ The command runs twice per module, inside one transaction rolled back at the end
 module; each test runs in a savepoint inside it.
 """
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Avg, Count, F, Q, Sum
 from django.test import override_settings
+from django.utils import timezone
 
 from clara.accounts.models import User
 from clara.demo.loader import DEMO_ACCOUNTS, DEMO_APPS, DEMO_PASSWORD
@@ -538,3 +540,33 @@ def test_load_demo_project_statuses_follow_the_yearly_transitions(demo):
     for sequence in statuses.values():
         for before, after in zip(sequence, sequence[1:], strict=False):
             assert after in ProjectYearStatus.ALLOWED_TRANSITIONS[before], sequence
+
+
+# --- The next edition's calls, open today ------------------------------------------------------
+
+def test_load_demo_opens_the_next_edition_without_applications(demo):
+    from clara.keyfigures.selectors import years_with_records
+
+    now = timezone.now()
+    open_calls = Call.objects.open_at(now)
+    upcoming = Call.objects.filter(opens_at__gt=now)
+
+    assert set(open_calls.values_list("programme__slug", "track__code")) == {
+        ("oncostarter", "blanc"), ("oncostarter", "thematise"), ("oncostarter", "interface"),
+        ("preuve-du-concept", None),
+    }
+    assert list(upcoming.values_list("programme__slug", flat=True)) == ["mobilites"]
+    for call in [*open_calls, *upcoming]:
+        assert call.year > Y
+        assert not call.applications.exists()
+        assert call.criteria.count() >= 2
+        assert call.cofunders.exists() and call.sites.count() == 4
+        assert call.max_requested_amount is not None
+    documents = open_calls.get(track__code="blanc").required_documents
+    assert list(documents.values_list("label", "mandatory")) == [
+        ("Projet détaillé (PDF)", True), ("CV du porteur ou de la porteuse (PDF)", True),
+        ("Budget détaillé (PDF)", True), ("Lettre de soutien (PDF)", False),
+    ]
+    # Still open in 59 days; key-figure years only up to the last year with closed records.
+    assert open_calls.filter(closes_at__gt=now + dt.timedelta(days=59)).count() == 4
+    assert years_with_records() == [2025, 2024, 2023]
