@@ -1,5 +1,6 @@
 """The CLARA admin site: Django's, with changelists that refuse query values no database can
-answer (QUALITY.md scenario 20).
+answer (QUALITY.md scenario 20), open to staff sessions that passed a second factor
+(`ClaraAdminSite.has_permission`, QUALITY.md scenario 16).
 
 Django's changelist turns the query string into ORM lookups. It already sends staff back to the
 unfiltered list (`?e=1`) when a value does not fit its field ("abc" for a number), but these
@@ -29,13 +30,18 @@ import ipaddress
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import FieldDoesNotExist
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 # The widest integer column of any supported database is a signed 64-bit bigint.
 INTEGER_LIMIT = 2**63
@@ -164,6 +170,43 @@ class ChangelistQueryGuardMixin:
 
 
 class ClaraAdminSite(admin.AdminSite):
+    """Django's admin site, with the changelist guard above and the staff's second factor
+    (QUALITY.md scenario 16): a staff session reaches the admin only once it has passed it
+    (clara/accounts/mfa.py). There is one login page, allauth's: the admin's sends there."""
+
+    def has_permission(self, request):
+        # Imported here: this module is imported with INSTALLED_APPS, before any model.
+        from clara.accounts.mfa import session_passed_mfa
+
+        return super().has_permission(request) and session_passed_mfa(request)
+
+    def login(self, request, extra_context=None):
+        """Not a login form: anonymous visitors go to the site's login page, staff without a
+        second factor in this session to the page that asks for it (or sets one up), and
+        any other account is refused (a redirect to the login would send it straight back
+        here)."""
+        from django.contrib.auth.views import redirect_to_login
+
+        from clara.accounts.mfa import second_factor_url, session_passed_mfa
+
+        next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("admin:index", current_app=self.name)
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(next_url, reverse("account_login"))
+        if user.is_active and user.is_staff:
+            if session_passed_mfa(request):
+                return HttpResponseRedirect(next_url)
+            messages.info(request, _(
+                "L'administration demande un second facteur : le code de votre application "
+                "d'authentification."
+            ))
+            return HttpResponseRedirect(second_factor_url(request, next_url))
+        raise PermissionDenied
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, ChangelistQueryGuardMixin):

@@ -53,6 +53,11 @@ INSTALLED_APPS = [
     "simple_history",
     "django_countries",
     "axes",
+    # Accounts (sign-up, e-mail verification, login by e-mail, password reset) and the
+    # staff's second factor; their pages live under /comptes/ (clara/accounts/urls.py).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "clara.accounts",
     "clara.network",
     "programmes",
@@ -79,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Last: turns a locked-out login into the lockout page (django-axes).
     "axes.middleware.AxesMiddleware",
 ]
@@ -151,9 +157,12 @@ CACHES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses a locked-out login before any password is checked.
+# allauth's backend logs in by e-mail address (its login form passes the request, so axes
+# counts and refuses its attempts like any other); ModelBackend gives staff their permissions.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -200,6 +209,16 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CLARA <noreply@canceropole-clara.com>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# The SMTP server (production): read whatever the backend, so that EMAIL_BACKEND can be set
+# to SMTP in development too.
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
@@ -221,7 +240,32 @@ TASKS = {
 # numbers as numbers (QUALITY.md scenario 9).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
-LOGIN_URL = "admin:login"
+# Accounts (django-allauth 65; clara/accounts/, README "Accounts"). One login for everyone,
+# the admin's included: by e-mail address and password, the address verified first. Sign-up
+# and password reset answer the same whether an account exists or not (an e-mail goes to the
+# address either way).
+LOGIN_URL = "account_login"
+ACCOUNT_ADAPTER = "clara.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CLARA] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Failed logins: django-axes locks a client address out (below); allauth's own limit is kept
+# per account only, above axes' limit, against guesses at one account from many addresses.
+# (allauth's default, 5 per account, would answer before axes could see, count and log the
+# attempt.) allauth keeps its counts in the default cache (CACHE_URL).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/15m/key"}
+# The staff's second factor: an authenticator app (TOTP) and recovery codes. The admin refuses
+# a staff session that has not passed it (clara/admin_site.py, clara/accounts/mfa.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "CLARA"
 
 # Login lockout (django-axes, QUALITY.md scenario 15; clara/accounts/login_lockout.py): after
 # AXES_FAILURE_LIMIT failed logins from one client address, that address cannot log in for

@@ -36,6 +36,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("chiffres-clefs/", include("clara.keyfigures.urls")),
+    path("", include("clara.accounts.urls")),
     path("appels/", include("programmes.urls_calls")),
     path("", include("programmes.urls")),
     path("", views.home, name="home"),

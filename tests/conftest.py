@@ -14,8 +14,11 @@ def superuser(db):
 
 @pytest.fixture
 def superuser_client(client, superuser):
-    """A test client logged in to the admin as `superuser`."""
-    client.force_login(superuser)
+    """A test client logged in to the admin as `superuser`, second factor passed (the admin
+    refuses staff sessions without one: tests.helpers.login_with_mfa)."""
+    from tests.helpers import login_with_mfa
+
+    login_with_mfa(client, superuser)
     return client
 
 
@@ -40,3 +43,14 @@ def _empty_public_cache():
     caches["public"].clear()
     yield
     caches["public"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_default_cache():
+    """Each test starts with an empty default cache: django-allauth keeps its rate limits
+    (logins, sign-ups, password resets per address) and the second-factor codes already used
+    there, and one test's attempts would count against the next."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    yield

@@ -3,6 +3,25 @@
 from django.forms import MultiWidget
 
 
+def login_with_mfa(client, user) -> None:
+    """Log `user` in on the test `client` as if through the login page and its second factor.
+
+    The admin opens only to staff sessions that passed a second factor (clara/accounts/mfa.py);
+    `force_login` alone gives a session without one, which the admin refuses (as
+    tests/accounts/test_admin_mfa.py checks). This records the second factor in the session
+    the way allauth does after a correct code.
+    """
+    from allauth.account.internal.flows.login import record_authentication
+    from django.test import RequestFactory
+
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    request.user = user
+    record_authentication(request, user, "mfa", type="totp")
+    request.session.save()
+
+
 def admin_post_data(response) -> dict:
     """The data a browser would post back for the admin change form in `response`."""
     data = {}

@@ -107,7 +107,27 @@ BUILDERS = {
     "axes.AccessAttempt": lambda: _login_record("AccessAttempt", failures_since_start=1),
     "axes.AccessFailureLog": lambda: _login_record("AccessFailureLog"),
     "axes.AccessLog": lambda: _login_record("AccessLog"),
+    "account.EmailAddress": lambda: _email_address(),
+    "mfa.Authenticator": lambda: _authenticator(),
 }
+
+
+def _email_address():
+    """A verified address of an account (django-allauth)."""
+    from allauth.account.models import EmailAddress
+
+    user = f.UserFactory()
+    return EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+
+def _authenticator():
+    """A second factor (authenticator app) of a staff account (django-allauth MFA)."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.create(
+        user=f.StaffUserFactory(), type=Authenticator.Type.TOTP,
+        data={"secret": "not-a-real-secret"},
+    )
 
 _login_numbers = iter(range(10**6))
 

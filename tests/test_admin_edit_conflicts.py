@@ -18,14 +18,14 @@ from tests.factories import (
     ProjectYearStatusFactory,
     SuperUserFactory,
 )
-from tests.helpers import admin_post_data
+from tests.helpers import admin_post_data, login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
 
 def _client(client_class):
     client = client_class()
-    client.force_login(SuperUserFactory())
+    login_with_mfa(client, SuperUserFactory())
     return client
 
 

@@ -223,12 +223,14 @@ def test_home_page_in_english(client):
 
 @pytest.mark.django_db
 def test_admin_login_in_english(client):
+    """The admin's login sends to the site's login page, in the browser's language."""
     response = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en")
 
-    assert response.status_code == 200
-    html = response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == "/en/comptes/login/?next=/admin/"
+    html = client.get(response["Location"]).content.decode()
     assert '<html lang="en"' in html
-    assert "CLARA — administration" in html
-    assert "Log in" in html
+    assert "Sign In" in html
+    assert "Password" in html
     assert "Connexion" not in html
     assert "Mot de passe" not in html

@@ -1,3 +1,6 @@
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -78,3 +81,31 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(EditConflictAdminMixin, DjangoGroupAdmin):
     pass
+
+
+# django-allauth's admins, registered again: e-mail addresses refuse a stale save like every
+# other page; second factors are shown, never edited (their data holds the authenticator
+# app's secret) and deleted to reset a lost device (the person then sets up a new one).
+admin.site.unregister(EmailAddress)
+admin.site.unregister(Authenticator)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(EditConflictAdminMixin, AllauthEmailAddressAdmin):
+    list_select_related = ("user",)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type", "created_at", "last_used_at")
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

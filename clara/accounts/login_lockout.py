@@ -11,7 +11,6 @@ import logging
 
 from axes.helpers import get_cool_off
 from django.conf import settings
-from django.contrib import admin
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -67,14 +66,11 @@ def lockout_message(request) -> str:
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    """The page of a locked-out login (`AXES_LOCKOUT_CALLABLE`), in the admin's layout."""
-    context = {
-        **admin.site.each_context(request),
-        "title": _("Connexion bloquée"),
-        "message": lockout_message(request),
-    }
+    """The page of a locked-out login (`AXES_LOCKOUT_CALLABLE`), in the site's layout (the one
+    login page, allauth's, is the site's; the admin's sends there)."""
+    context = {"title": _("Connexion bloquée"), "message": lockout_message(request)}
     return render(
-        request, "admin/login_locked_out.html", context,
+        request, "accounts/login_locked_out.html", context,
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
 

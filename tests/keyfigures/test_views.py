@@ -35,6 +35,7 @@ from tests.factories import (
     TeamFactory,
     paris,
 )
+from tests.helpers import login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -297,7 +298,7 @@ def test_keyfigures_dashboard_shows_figures_and_warnings(client, lyon):
     stray = EventFactory(kind=Event.Kind.WORKSHOP, start_date=dt.date(2025, 11, 14),
                          parent=None, title="Atelier isolé")
     EventFactory(kind=Event.Kind.WORKSHOP, start_date=dt.date(2025, 11, 13), parent=forum)
-    client.force_login(StaffUserFactory(is_superuser=True))
+    login_with_mfa(client, StaffUserFactory(is_superuser=True))
     response = client.get("/admin/chiffres-clefs/2025/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -329,13 +330,13 @@ def test_key_figures_command_csv_and_text(lyon):
 
 
 def test_keyfigures_dashboard_linked_from_admin_index(client):
-    client.force_login(StaffUserFactory(is_superuser=True))
+    login_with_mfa(client, StaffUserFactory(is_superuser=True))
     html = client.get("/admin/").content.decode()
     assert 'href="/admin/chiffres-clefs/"' in html
 
 
 def test_keyfigures_dashboard_query_count_is_bounded(client, lyon):
-    client.force_login(StaffUserFactory(is_superuser=True))
+    login_with_mfa(client, StaffUserFactory(is_superuser=True))
     # Session and user (2), the figures of two years (40), the years (3), the checks (7).
     url = "/admin/chiffres-clefs/2025/"
     assert _queries_with_few_and_many_rows(client, lyon, url) == (51, 51)

@@ -19,6 +19,7 @@ from clara.spreadsheets.services import (
 from programmes.models import Application
 from programmes.resources import ApplicationResource
 from tests import factories as f
+from tests.helpers import login_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -109,12 +110,12 @@ def test_a_job_is_shown_only_to_the_staff_member_who_started_it(settings, client
     )
     url = reverse("admin:spreadsheets_importjob_change", args=[job.pk])
 
-    client.force_login(other)
+    login_with_mfa(client, other)
     assert client.get(url).status_code in (302, 403, 404)
     assert "demandes.csv" not in client.get(reverse(
         "admin:spreadsheets_importjob_changelist")).content.decode()
 
-    client.force_login(owner)
+    login_with_mfa(client, owner)
     page = client.get(url)
     assert page.status_code == 200
     assert 'http-equiv="refresh"' in page.content.decode()  # queued: the page follows it
