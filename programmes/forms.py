@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clara.network.models import Organisation, Team
 from clara.network.validators import validate_orcid
-from programmes.models import Application, BudgetLine, InnovationDomain
+from programmes.models import PLACEHOLDER_TITLE, Application, BudgetLine, InnovationDomain
 from programmes.services import attachment_check_file
 
 MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
@@ -69,6 +69,8 @@ class ApplicationForm(forms.ModelForm):
         for field in self.fields.values():
             field.required = False
         self.fields["title"].widget.attrs["maxlength"] = 300
+        if self.instance.title == PLACEHOLDER_TITLE:
+            self.initial["title"] = ""
         domains = InnovationDomain.objects.order_by("name")
         if call.domains.exists():
             domains = domains.filter(calls=call)

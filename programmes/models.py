@@ -19,6 +19,8 @@ from simple_history.models import HistoricalRecords
 from clara.network.models import Organisation, Person, Site, Team
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# The title of a draft whose applicant has not typed one yet (the column is required).
+PLACEHOLDER_TITLE = "Nouvelle demande"
 
 
 class PrivateStorage(FileSystemStorage):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from clara.network.models import Site
 from funding.models import Funder
 from programmes.models import (
+    PLACEHOLDER_TITLE,
     Application,
     Attachment,
     Call,
@@ -25,7 +26,7 @@ def application_missing(application: Application) -> list[str]:
     prefetches of `applicant_application_list` serve a whole list without more queries."""
     call = application.call
     missing = []
-    if not application.title.strip() or application.title == _("Nouvelle demande"):
+    if not application.title.strip() or application.title == PLACEHOLDER_TITLE:
         missing.append(_("le titre"))
     if not application.acronym.strip():
         missing.append(_("l'acronyme"))

@@ -25,7 +25,7 @@ from clara.accounts.models import User
 from clara.formatting import format_euros
 from clara.network.models import Person
 from clara.publiccache import records_changed
-from programmes.models import Application, Call, Decision
+from programmes.models import PLACEHOLDER_TITLE, Application, Call, Decision
 
 Status = Application.Status
 Outcome = Decision.Outcome
@@ -255,6 +255,7 @@ def application_create_many(
 PDF_MAGIC = b"%PDF-"
 
 
+
 def _next_reference(call: Call) -> str:
     """`<CALL SLUG>-<n>` with n the next free number of the call (the call's row is locked by
     the caller, so two applicants starting at once get two numbers)."""
@@ -287,7 +288,7 @@ def application_start(*, call: Call, applicant: User, at: datetime.datetime | No
                                 "créée."), code="call_closed")
     application = Application(
         reference=_next_reference(call), call=call, applicant=applicant,
-        principal_investigator=person, title=_("Nouvelle demande"), status=Status.DRAFT,
+        principal_investigator=person, title=PLACEHOLDER_TITLE, status=Status.DRAFT,
     )
     application_create(application=application, by=applicant)
     return application
@@ -328,7 +329,7 @@ def application_save_draft(
     if current.requested_amount is None:
         current.requested_amount = Decimal("0")
     if not current.title:
-        current.title = _("Nouvelle demande")
+        current.title = PLACEHOLDER_TITLE
     _save_with_history(current, by=by)
     if teams is not None:
         current.teams.set(teams)
