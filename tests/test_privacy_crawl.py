@@ -2,8 +2,8 @@
 language, names a person who has not consented, shows an e-mail address, or shows an
 application that was not selected.
 
-The crawl starts from the home page and the key-figure pages of several years and follows every
-link of the site that is not the admin's (pagination included), plus the CSV downloads. The demo
+The crawl starts from the home page, the calls list and the key-figure pages of several years
+and follows every link of the site that is not the admin's (pagination included), plus the CSV downloads. The demo
 is loaded once, inside a transaction rolled back at the end.
 """
 
@@ -19,7 +19,7 @@ from django.test import Client, override_settings
 
 from clara.keyfigures.selectors import figure_catalogue
 from clara.network.models import Person
-from programmes.models import Application
+from programmes.models import Application, Call
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ MAX_PAGES = 5000
 def _seeds() -> list[str]:
     seeds = []
     for prefix in LANGUAGES:
-        seeds += [f"{prefix}/", f"{prefix}/chiffres-clefs/"]
+        seeds += [f"{prefix}/", f"{prefix}/chiffres-clefs/", f"{prefix}/appels/"]
         for year in YEARS:
             seeds += [f"{prefix}/chiffres-clefs/{year}/", f"{prefix}/chiffres-clefs/{year}/csv/"]
             seeds += [f"{prefix}/chiffres-clefs/{year}/{key}/" for key in figure_catalogue()]
@@ -85,8 +85,10 @@ def crawl(django_db_setup, django_db_blocker):
             Application.objects.exclude(status=Application.Status.SELECTED)
             .values_list("reference", "title")
         )
+        call_slugs = list(Call.objects.values_list("slug", flat=True))
         transaction.set_rollback(True)
-    return {"pages": pages, "statuses": statuses, "people": people, "unselected": unselected}
+    return {"pages": pages, "statuses": statuses, "people": people, "unselected": unselected,
+            "call_slugs": call_slugs}
 
 
 def _names(person) -> list[str]:
@@ -104,6 +106,10 @@ def test_crawl_reaches_every_figure_in_both_languages_without_error(crawl):
             assert f"{prefix}/chiffres-clefs/2025/{key}/" in crawl["pages"]
     # Pagination was followed: the 120 companies of 2025 fill three pages of 50.
     assert "/chiffres-clefs/2025/network.companies/?page=3" in crawl["pages"]
+    # Every call's public page, open and closed ones, in both languages.
+    for prefix in LANGUAGES:
+        for slug in crawl["call_slugs"]:
+            assert f"{prefix}/appels/{slug}/" in crawl["pages"]
 
 
 def test_no_public_page_names_a_person_without_consent(crawl):
