@@ -391,3 +391,15 @@ def test_a_cached_call_page_is_not_served_after_the_closing_second(client):
     assert "Appel ouvert." in second.content.decode()
     assert "Cet appel est clos depuis" in third.content.decode()
     assert third["X-Public-Cache"] == "miss"
+
+
+def test_call_detail_leaves_out_empty_sections(client):
+    call = f.CallFactory()
+
+    html = client.get(f"/appels/{call.slug}/").content.decode()
+
+    for heading in ("Le programme", "Critères d&#x27;évaluation", "Documents à fournir",
+                    "Critères d'évaluation", "Sites éligibles", "Cofinanceurs",
+                    "Plafond par demande", "Éligibilité"):
+        assert heading not in html, heading
+    assert "Cet appel est clos depuis" in html
