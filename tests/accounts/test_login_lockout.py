@@ -222,3 +222,16 @@ def test_lockout_settings_read_from_the_environment():
     )
 
     assert result.stdout.split() == ["3", "3600.0", "1"]
+
+
+def test_guesses_at_one_account_from_many_addresses_are_limited(client, staff):
+    """axes counts by address; allauth's per-account limit (ACCOUNT_RATE_LIMITS) stops
+    guesses at one account spread over many addresses."""
+    for n in range(10):
+        assert attempt(client, "wrong", REMOTE_ADDR=f"198.51.100.{n}").status_code == 200
+
+    response = attempt(client, PASSWORD, REMOTE_ADDR="198.51.100.200")
+
+    assert response.status_code == 200
+    assert not logged_in(client)
+    assert "Trop de tentatives" in response.content.decode()
