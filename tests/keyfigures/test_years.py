@@ -39,3 +39,15 @@ def test_years_with_records_list_the_current_year_once_something_closed_in_it():
                          closes_at=now - dt.timedelta(seconds=2))
 
     assert years_with_records() == [timezone.localdate(call.closes_at).year]
+
+
+def test_year_page_of_the_current_year_says_it_is_in_progress(client):
+    this_year = timezone.localdate().year
+    f.TeamCensusFactory(year=this_year)
+    f.TeamCensusFactory(year=this_year - 1)
+
+    current = client.get(f"/chiffres-clefs/{this_year}/").content.decode()
+    last = client.get(f"/chiffres-clefs/{this_year - 1}/").content.decode()
+
+    assert f"{this_year} est l'année en cours" in current
+    assert 'id="year-in-progress"' not in last
