@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 
 from clara.accounts.models import User
@@ -582,6 +583,13 @@ def sync_accounts(net: Network) -> None:
             "password": demo_hash if email in demo_emails else NO_LOGIN_PASSWORD,
         })
     users = sync_rows(User, ["email"], rows, create_only=["password"])
+    # The demo accounts log in through the site's login page, which requires a verified
+    # address (allauth, ACCOUNT_EMAIL_VERIFICATION).
+    for email in sorted(demo_emails):
+        if (email,) in users:
+            EmailAddress.objects.get_or_create(
+                user=users[(email,)], email=email, defaults={"verified": True, "primary": True}
+            )
     person_rows = []
     for (key, _spec), row in zip(sorted(net.accounts.items()), rows, strict=True):
         person = net.persons[key]

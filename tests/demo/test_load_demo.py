@@ -113,6 +113,8 @@ def test_load_demo_accounts(demo):
         user = User.objects.get(email=email)
         assert user.check_password(DEMO_PASSWORD)
         assert not user.is_staff
+        # They log in through the site's login page, which requires a verified address.
+        assert user.emailaddress_set.get().verified
     others = User.objects.exclude(email__in=DEMO_ACCOUNTS.values())
     assert not any(user.has_usable_password() for user in others)
     assert not User.objects.filter(is_superuser=True).exists()
