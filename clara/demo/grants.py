@@ -4,6 +4,7 @@ funders, funded projects followed year by year, and the staff's support actions.
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.utils.text import slugify
 
@@ -11,10 +12,12 @@ from clara.network.models import Organisation, Person, Team
 from funding.models import Award, CompanyInvestment, Contribution
 from programmes.models import (
     Application,
+    BudgetLine,
     Call,
     Decision,
     EvaluationCriterion,
     InnovationDomain,
+    PlannedInvestment,
     Programme,
     RequiredDocument,
     Review,
@@ -661,6 +664,7 @@ def _sync_applications(net: Network, grants: Grants) -> None:
             "lay_summary": _lay_summary(app),
             "scientific_content": _scientific_content(app),
             "requested_amount": app.requested,
+            "duration_months": DURATION_MONTHS.get(app.code),
             "status": app.status,
             "submitted_at": app.submitted_at,
             "created_at": created,
@@ -677,6 +681,46 @@ def _sync_applications(net: Network, grants: Grants) -> None:
     ], owners)
     sync_links(Application.partner_companies, [
         (app.obj.pk, company.pk) for app in grants.apps for company in app.companies
+    ], owners)
+    _sync_application_details(net, grants, owners)
+
+
+# Project length by call code (months); events and mobilities have none.
+DURATION_MONTHS = {"blanc": 24, "thematise": 24, "interface": 24, "poc": 18, "maillage": 36}
+# The share of each budget line in a research application's requested amount; the last line
+# takes the rest, so the lines add up to the amount exactly.
+BUDGET_SHARES = [
+    (BudgetLine.Category.STAFF, "Ingénieur ou ingénieure d'études", Decimal("0.55")),
+    (BudgetLine.Category.RUNNING, "Consommables et réactifs", Decimal("0.35")),
+    (BudgetLine.Category.TRAVEL, "Congrès et réunions du consortium", None),
+]
+
+
+def _sync_application_details(net: Network, grants: Grants, owners: list[int]) -> None:
+    """What the online form asks beside the application's own fields: budget lines,
+    a Preuve du Concept's partner companies with their planned investment (the award's
+    figures for funded ones), co-applicants (the leader of a second team)."""
+    lines, investments = [], []
+    for app in grants.apps:
+        if app.code not in DURATION_MONTHS:
+            continue
+        requested = Decimal(app.requested)
+        left = requested
+        for position, (category, label, share) in enumerate(BUDGET_SHARES):
+            amount = left if share is None else (requested * share).quantize(Decimal("1"))
+            left -= amount
+            lines.append({"application_id": app.obj.pk, "position": position,
+                          "category": category, "label": label, "amount": amount})
+        planned = app.investments or [int(requested / 2)] * len(app.companies)
+        for company, amount in zip(app.companies, planned, strict=False):
+            investments.append({"application_id": app.obj.pk, "company_id": company.pk,
+                                "planned_amount": Decimal(amount)})
+    sync_rows(BudgetLine, ["application_id", "position"], lines)
+    sync_rows(PlannedInvestment, ["application_id", "company_id"], investments)
+    leaders = {info.obj.pk: info.leader for info in net.teams}
+    sync_links(Application.co_applicants, [
+        (app.obj.pk, leaders[team.pk].pk) for app in grants.apps for team in app.extra_teams
+        if leaders.get(team.pk) is not None and leaders[team.pk].pk != app.pi.pk
     ], owners)
 
 
