@@ -8,7 +8,6 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from clara.network.models import Site
-from funding.models import Funder
 from programmes.models import (
     PLACEHOLDER_TITLE,
     Application,
@@ -18,6 +17,12 @@ from programmes.models import (
     InnovationDomain,
     RequiredDocument,
 )
+
+
+def _funders():
+    """The co-funders' table, reached through the relation: programmes never imports funding
+    (funding depends on programmes)."""
+    return Call._meta.get_field("cofunders").related_model.objects.all()
 
 
 def application_missing(application: Application) -> list[str]:
@@ -145,7 +150,7 @@ def call_detail_public(slug: str) -> Call:
             Prefetch("criteria", queryset=EvaluationCriterion.objects.order_by("position", "pk")),
             Prefetch("required_documents",
                      queryset=RequiredDocument.objects.order_by("position", "pk")),
-            Prefetch("cofunders", queryset=Funder.objects.order_by("name")),
+            Prefetch("cofunders", queryset=_funders().order_by("name")),
             Prefetch("domains", queryset=InnovationDomain.objects.order_by("name")),
             Prefetch("sites", queryset=Site.objects.order_by("position", "name")),
         )
