@@ -41,7 +41,6 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 
 # The widest integer column of any supported database is a signed 64-bit bigint.
 INTEGER_LIMIT = 2**63
@@ -187,7 +186,11 @@ class ClaraAdminSite(admin.AdminSite):
         here)."""
         from django.contrib.auth.views import redirect_to_login
 
-        from clara.accounts.mfa import second_factor_url, session_passed_mfa
+        from clara.accounts.mfa import (
+            second_factor_message,
+            second_factor_url,
+            session_passed_mfa,
+        )
 
         next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
         if not url_has_allowed_host_and_scheme(
@@ -200,10 +203,7 @@ class ClaraAdminSite(admin.AdminSite):
         if user.is_active and user.is_staff:
             if session_passed_mfa(request):
                 return HttpResponseRedirect(next_url)
-            messages.info(request, _(
-                "L'administration demande un second facteur : le code de votre application "
-                "d'authentification."
-            ))
+            messages.info(request, second_factor_message(request.user))
             return HttpResponseRedirect(second_factor_url(request, next_url))
         raise PermissionDenied
 

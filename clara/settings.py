@@ -56,8 +56,8 @@ INSTALLED_APPS = [
     # Accounts (sign-up, e-mail verification, login by e-mail, password reset) and the
     # staff's second factor; their pages live under /comptes/ (clara/accounts/urls.py).
     "allauth",
-    "allauth.account",
-    "allauth.mfa",
+    "clara.accounts.apps.AllauthAccountConfig",
+    "clara.accounts.apps.AllauthMFAConfig",
     "clara.accounts",
     "clara.network",
     "programmes",

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 MFA_METHOD = "mfa"
 
@@ -37,3 +38,15 @@ def second_factor_url(request, next_url: str) -> str:
     if has_totp(request.user):
         return f"{reverse('mfa_reauthenticate')}?{urlencode({'next': next_url})}"
     return reverse("mfa_activate_totp")
+
+
+def second_factor_message(user) -> str:
+    if has_totp(user):
+        return _(
+            "L'administration demande un second facteur : saisissez le code de votre "
+            "application d'authentification."
+        )
+    return _(
+        "L'administration demande un second facteur : activez une application "
+        "d'authentification (FreeOTP, Aegis, Google Authenticator…) pour votre compte."
+    )

@@ -82,13 +82,19 @@ def serious_accessibility_violations():
 @pytest.fixture
 def log_in(page, live_server):
     """A function that signs `user` in for this browser page (session cookie of a test
-    client), so that tests do not go through the login form each time."""
+    client), so that tests do not go through the login form each time. Staff get the second
+    factor recorded too, as after the login page and its code (the admin requires it)."""
     from django.conf import settings
     from django.test import Client
 
+    from tests.helpers import login_with_mfa
+
     def sign_in(user) -> None:
         client = Client()
-        client.force_login(user)
+        if user.is_staff:
+            login_with_mfa(client, user)
+        else:
+            client.force_login(user)
         page.context.add_cookies([{
             "name": settings.SESSION_COOKIE_NAME,
             "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
