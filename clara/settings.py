@@ -283,6 +283,8 @@ AXES_LOCKOUT_CALLABLE = "clara.accounts.login_lockout.lockout_response"
 # append to X-Forwarded-For, the address the outermost one saw. With the default 0 the header
 # is ignored, so a client cannot escape the lockout by writing one.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# allauth's per-address limits (sign-ups, password resets) read the client address the same way.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 AXES_CLIENT_IP_CALLABLE = "clara.accounts.login_lockout.client_ip"
 
 # Production hardening, active whenever DEBUG is off.
