@@ -71,6 +71,8 @@ class ApplicationForm(forms.ModelForm):
         self.fields["title"].widget.attrs["maxlength"] = 300
         if self.instance.title == PLACEHOLDER_TITLE:
             self.initial["title"] = ""
+        if not self.instance.requested_amount:
+            self.initial["requested_amount"] = ""
         domains = InnovationDomain.objects.order_by("name")
         if call.domains.exists():
             domains = domains.filter(calls=call)
