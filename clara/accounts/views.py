@@ -8,8 +8,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from clara.accounts.forms import ProfileForm
-from clara.accounts.selectors import person_for_user
-from clara.accounts.services import profile_update
+from clara.network.selectors import person_for_user
+from clara.network.services import profile_update
 
 
 def _safe_next(request) -> str:

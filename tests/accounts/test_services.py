@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from clara.accounts.services import profile_update
 from clara.network.models import Person
+from clara.network.services import profile_update
 from tests.factories import OrganisationFactory, PersonFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,15 @@ from decimal import Decimal
 import pytest
 from django.db.models import QuerySet
 
-from programmes.models import Application, Decision, Review, ReviewScore, Track
+from programmes.models import (
+    Application,
+    BudgetLine,
+    Decision,
+    PlannedInvestment,
+    Review,
+    ReviewScore,
+    Track,
+)
 from tests import factories as f
 from tests.constraints import Case, check_case, check_coverage, copy_of, update
 from tests.factories import paris
@@ -98,6 +106,36 @@ CASES = [
             copy_of(criterion, label="Autre critère"),
             copy_of(criterion, call=f.CallFactory()),
         ],
+    ),
+    Case(
+        "call_max_requested_positive",
+        arrange=f.CallFactory,
+        bad=lambda call: update(call, max_requested_amount=Decimal("-0.01")),
+        good=lambda call: [update(call, max_requested_amount=Decimal("0"))],
+    ),
+    Case(
+        "budget_line_amount_positive",
+        arrange=lambda: BudgetLine.objects.create(
+            application=f.ApplicationFactory(), category="staff", amount=Decimal("10")),
+        bad=lambda line: update(line, amount=Decimal("-0.01")),
+        good=lambda line: [update(line, amount=Decimal("0"))],
+    ),
+    Case(
+        "planned_investment_positive",
+        arrange=lambda: PlannedInvestment.objects.create(
+            application=f.ApplicationFactory(), company=f.OrganisationFactory(kind="company"),
+            planned_amount=Decimal("10")),
+        bad=lambda row: update(row, planned_amount=Decimal("-0.01")),
+        good=lambda row: [update(row, planned_amount=Decimal("0"))],
+    ),
+    Case(
+        "planned_investment_unique_company",
+        arrange=lambda: PlannedInvestment.objects.create(
+            application=f.ApplicationFactory(), company=f.OrganisationFactory(kind="company"),
+            planned_amount=Decimal("10")),
+        bad=lambda row: copy_of(row),
+        good=lambda row: [copy_of(row, company=f.OrganisationFactory(kind="company")),
+                          copy_of(row, application=f.ApplicationFactory())],
     ),
     Case(
         "criterion_max_positive",

@@ -1,4 +1,4 @@
-"""Reads about accounts."""
+"""Reads about people."""
 
 from clara.network.models import Person
 

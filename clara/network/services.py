@@ -1,4 +1,4 @@
-"""Writes about accounts."""
+"""Writes about people: the profile that links an account to its person record."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
