@@ -77,6 +77,15 @@ def _complete(application, *, document=None):
     return application
 
 
+def _ready_draft(applicant=None):
+    """A complete draft (every part and its one required document) on an open call."""
+    call = _open_call()
+    document = RequiredDocumentFactory(call=call)
+    applicant = applicant or _applicant()
+    return _complete(services.application_start(call=call, applicant=applicant),
+                     document=document)
+
+
 # --- starting and saving drafts -------------------------------------------------------------
 
 def test_start_creates_one_draft_with_the_applicant_as_principal_investigator():
@@ -220,11 +229,8 @@ def test_the_form_refuses_a_renamed_html_file_with_a_message(client, tmp_path):
 def test_submit_sends_one_email_after_the_commit_and_makes_it_read_only(
     client, django_capture_on_commit_callbacks
 ):
-    call = _open_call()
-    document = RequiredDocumentFactory(call=call)
-    user = _applicant()
-    application = _complete(services.application_start(call=call, applicant=user),
-                            document=document)
+    application = _ready_draft()
+    user = application.applicant
     client.force_login(user)
     url = f"/mon-espace/demandes/{application.reference}/"
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -291,11 +297,8 @@ def test_deadline_accepts_the_closing_second_and_refuses_the_next(close, inside,
 
 
 def test_withdraw_before_a_decision_only(client):
-    call = _open_call()
-    document = RequiredDocumentFactory(call=call)
-    user = _applicant()
-    application = _complete(services.application_start(call=call, applicant=user),
-                            document=document)
+    application = _ready_draft()
+    user = application.applicant
     services.application_submit(application=application, by=user)
     client.force_login(user)
     response = client.post(f"/mon-espace/demandes/{application.reference}/retirer/")
@@ -337,11 +340,7 @@ def _urls(application, attachment):
 
 
 def test_another_applicant_gets_404_everywhere_and_anonymous_is_sent_to_log_in(client):
-    call = _open_call()
-    document = RequiredDocumentFactory(call=call)
-    owner = _applicant()
-    application = _complete(services.application_start(call=call, applicant=owner),
-                            document=document)
+    application = _ready_draft()
     attachment = application.attachments.get()
     for url in _urls(application, attachment):
         response = client.get(url)
@@ -356,10 +355,7 @@ def test_another_applicant_gets_404_everywhere_and_anonymous_is_sent_to_log_in(c
 
 
 def test_staff_see_any_application_and_its_attachment(client):
-    call = _open_call()
-    document = RequiredDocumentFactory(call=call)
-    application = _complete(services.application_start(call=call, applicant=_applicant()),
-                            document=document)
+    application = _ready_draft()
     client.force_login(StaffUserFactory(is_superuser=True))
     page = client.get(f"/mon-espace/demandes/{application.reference}/")
     assert page.status_code == 200 and "Cibler la résistance" in page.content.decode()
@@ -369,11 +365,8 @@ def test_staff_see_any_application_and_its_attachment(client):
 
 
 def test_attachment_download_is_a_private_pdf_attachment(client):
-    call = _open_call()
-    document = RequiredDocumentFactory(call=call)
-    user = _applicant()
-    application = _complete(services.application_start(call=call, applicant=user),
-                            document=document)
+    application = _ready_draft()
+    user = application.applicant
     client.force_login(user)
     response = client.get(_urls(application, application.attachments.get())[2])
     assert response.status_code == 200
@@ -461,11 +454,8 @@ def test_two_concurrent_submits_give_one_submission_and_one_email():
     """QUALITY 11 through the applicant's service: a double click or two tabs."""
     import threading
 
-    call = _open_call()
-    document = RequiredDocumentFactory(call=call)
-    user = _applicant()
-    application = _complete(services.application_start(call=call, applicant=user),
-                            document=document)
+    application = _ready_draft()
+    user = application.applicant
     barrier = threading.Barrier(2)
     outcomes = []
 
