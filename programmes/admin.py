@@ -20,9 +20,11 @@ from clara.admin_helpers import (
     SpreadsheetImportExportMixin,
     euros_column,
 )
+from programmes.evaluation import audition_record_outcome, audition_schedule
 from programmes.models import (
     Application,
     Attachment,
+    Audition,
     BudgetLine,
     Call,
     Decision,
@@ -32,6 +34,7 @@ from programmes.models import (
     Programme,
     RequiredDocument,
     Review,
+    Reviewer,
     ReviewScore,
     Track,
 )
@@ -593,3 +596,69 @@ class DecisionAdmin(SearchByTableMixin, EditConflictAdminMixin, SimpleHistoryAdm
         )
         obj.pk = decision.pk
         obj._state.adding = False
+
+
+# --- Evaluation: reviewers and auditions ---------------------------------------------------
+
+@admin.register(Reviewer)
+class ReviewerAdmin(SearchByTableMixin, EditConflictAdminMixin, admin.ModelAdmin):
+    list_display = ("user", "kind", "active")
+    list_filter = ("kind", "active")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+class AuditionAdminForm(EditConflictForm):
+    class Meta:
+        model = Audition
+        fields = ("application", "kind", "scheduled_at", "location", "panel",
+                  "panel_description", "outcome", "notes")
+
+
+@admin.register(Audition)
+class AuditionAdmin(SearchByTableMixin, EditConflictAdminMixin, SimpleHistoryAdmin):
+    """Scheduled through `audition_schedule`; the outcome through `audition_record_outcome`
+    (history rows name who did it)."""
+
+    form = AuditionAdminForm
+    list_display = ("application", "kind", "scheduled_at", "outcome", "outcome_recorded_at")
+    list_filter = ("kind", "outcome", "application__call__programme", "application__call__year")
+    list_select_related = ("application",)
+    search_fields = ("application__reference", "application__title", "panel_description")
+    date_hierarchy = "scheduled_at"
+    autocomplete_fields = ("application", "panel")
+    readonly_fields = ("outcome_recorded_at", "recorded_by")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("outcome", "notes", *self.readonly_fields)
+        return ("application", *self.readonly_fields)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            audition = audition_schedule(
+                application=data["application"], kind=data["kind"],
+                scheduled_at=data["scheduled_at"], location=data.get("location", ""),
+                panel_description=data.get("panel_description", ""), by=request.user,
+            )
+            obj.pk = audition.pk
+            obj._state.adding = False
+            return
+        outcome_changed = {"outcome", "notes"} & set(form.changed_data)
+        if outcome_changed and data.get("outcome"):
+            outcome, notes = data["outcome"], data.get("notes", "")
+            # The other fields first (date, place, panel), then the outcome with its time.
+            obj.outcome = Audition.objects.get(pk=obj.pk).outcome
+            super().save_model(request, obj, form, change)
+            audition_record_outcome(audition=obj, outcome=outcome, notes=notes, by=request.user)
+            return
+        obj._history_user = request.user
+        super().save_model(request, obj, form, change)

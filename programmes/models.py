@@ -172,6 +172,10 @@ class Call(models.Model):
     sites = models.ManyToManyField(
         Site, verbose_name=_("sites éligibles"), blank=True, related_name="calls"
     )
+    review_deadline = models.DateTimeField(
+        _("date limite des évaluations"), null=True, blank=True,
+        help_text=_("Les évaluateurs sont relancés avant cette date (heure de Paris)."),
+    )
 
     objects = CallQuerySet.as_manager()
 
@@ -232,6 +236,10 @@ class Call(models.Model):
 
 
 class EvaluationCriterion(models.Model):
+    class Audience(models.TextChoices):
+        SCIENTIFIC = "scientific", _("Grille scientifique")
+        PATIENT = "patient", _("Grille patients partenaires")
+
     call = models.ForeignKey(
         Call, verbose_name=_("appel"), on_delete=models.CASCADE, related_name="criteria"
     )
@@ -240,6 +248,11 @@ class EvaluationCriterion(models.Model):
     max_score = models.PositiveSmallIntegerField(_("note maximale"), default=5)
     weight = models.DecimalField(_("pondération"), max_digits=4, decimal_places=2, default=1)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    audience = models.CharField(
+        _("grille"), max_length=16, choices=Audience.choices, default=Audience.SCIENTIFIC,
+        help_text=_("Les patients partenaires notent les critères de leur grille "
+                    "(expérience patient) ; les experts et le conseil, la grille scientifique."),
+    )
 
     class Meta:
         verbose_name = _("critère d'évaluation")
@@ -510,6 +523,33 @@ class PlannedInvestment(models.Model):
         return f"{self.company} — {self.planned_amount} €"
 
 
+class Reviewer(models.Model):
+    """An account that reviews applications, with its kind (scientific expert, member of the
+    scientific council, patient partner of the ECLAIR group). The kind is the role its
+    assignments get by default."""
+
+    class Kind(models.TextChoices):
+        EXPERT = "expert", _("Expert scientifique")
+        COUNCIL = "council", _("Membre du conseil scientifique")
+        PATIENT_PARTNER = "patient_partner", _("Patient partenaire (ECLAIR)")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("compte"), on_delete=models.CASCADE,
+        related_name="reviewer_profile",
+    )
+    kind = models.CharField(_("type d'évaluateur"), max_length=32, choices=Kind.choices)
+    active = models.BooleanField(_("actif"), default=True)
+    expertise = models.TextField(_("domaines d'expertise"), blank=True)
+
+    class Meta:
+        verbose_name = _("évaluateur ou évaluatrice")
+        verbose_name_plural = _("évaluateurs et évaluatrices")
+        ordering = ["user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_kind_display()})"
+
+
 class Review(models.Model):
     """One reviewer's evaluation of one application (created when staff assign it)."""
 
@@ -522,6 +562,18 @@ class Review(models.Model):
         ASSIGNED = "assigned", _("Assignée")
         SUBMITTED = "submitted", _("Rendue")
         DECLINED = "declined", _("Déclinée")
+
+    class Recommendation(models.TextChoices):
+        FUND = "fund", _("Financer")
+        FUND_WITH_CONDITIONS = "fund_with_conditions", _("Financer sous réserve")
+        DO_NOT_FUND = "do_not_fund", _("Ne pas financer")
+
+    # The grid each role scores (`EvaluationCriterion.audience`).
+    AUDIENCE_OF_ROLE = {
+        Role.EXPERT: EvaluationCriterion.Audience.SCIENTIFIC,
+        Role.COUNCIL: EvaluationCriterion.Audience.SCIENTIFIC,
+        Role.PATIENT_PARTNER: EvaluationCriterion.Audience.PATIENT,
+    }
 
     application = models.ForeignKey(
         Application, verbose_name=_("demande"), on_delete=models.CASCADE, related_name="reviews"
@@ -537,8 +589,19 @@ class Review(models.Model):
     conflict_of_interest = models.BooleanField(_("conflit d'intérêts déclaré"), default=False)
     conflict_details = models.TextField(_("précisions sur le conflit"), blank=True)
     comments = models.TextField(_("commentaires"), blank=True)
+    recommendation = models.CharField(
+        _("recommandation"), max_length=24, choices=Recommendation.choices, blank=True
+    )
     assigned_at = models.DateTimeField(_("assignée le"), default=timezone.now)
+    invited_at = models.DateTimeField(_("invitation envoyée le"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("relance envoyée le"), null=True, blank=True)
+    conflict_declared_at = models.DateTimeField(
+        _("déclaration d'intérêts le"), null=True, blank=True,
+        help_text=_("Vide : l'évaluateur n'a pas encore déclaré s'il a un conflit d'intérêts."),
+    )
     submitted_at = models.DateTimeField(_("rendue le"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("évaluation")
@@ -553,9 +616,20 @@ class Review(models.Model):
                 name="review_submitted_at_when_submitted",
             ),
         ]
+        # The reviewer's portal lists their assignments; the reminders scan open ones.
+        indexes = [models.Index(fields=["reviewer", "status"], name="review_reviewer_idx")]
 
     def __str__(self) -> str:
         return f"{self.application.reference} / {self.reviewer}"
+
+    @property
+    def audience(self) -> str:
+        return self.AUDIENCE_OF_ROLE[self.role]
+
+    @property
+    def sees_confidential(self) -> bool:
+        """Patient partners never see the budget nor the confidential attachments."""
+        return self.role != self.Role.PATIENT_PARTNER
 
 
 class ReviewScore(models.Model):
@@ -641,3 +715,67 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.reference}: {self.get_outcome_display()}"
+
+
+class Audition(models.Model):
+    """An audition of an application's team by a panel (for example the ECLAIR group of
+    patient partners for the "Expérience patient" track), scheduled and then given an
+    outcome by staff through `programmes.evaluation.audition_schedule` and
+    `audition_record_outcome`. The ranking reads the latest outcome per application."""
+
+    class Kind(models.TextChoices):
+        ECLAIR = "eclair", _("ECLAIR — expérience patient")
+        SCIENTIFIC_COUNCIL = "scientific_council", _("Conseil scientifique")
+        COMMITTEE = "committee", _("Comité de sélection")
+
+    class Outcome(models.TextChoices):
+        FAVOURABLE = "favourable", _("Favorable")
+        RESERVED = "reserved", _("Réservé")
+        UNFAVOURABLE = "unfavourable", _("Défavorable")
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("demande"), on_delete=models.CASCADE,
+        related_name="auditions",
+    )
+    kind = models.CharField(_("type d'audition"), max_length=32, choices=Kind.choices,
+                            default=Kind.ECLAIR)
+    scheduled_at = models.DateTimeField(_("date et heure"))
+    location = models.CharField(_("lieu ou lien de visioconférence"), max_length=255,
+                                blank=True)
+    panel = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("jury (comptes)"), blank=True,
+        related_name="audition_panels",
+    )
+    panel_description = models.TextField(
+        _("composition du jury"), blank=True,
+        help_text=_("Les membres du jury qui n'ont pas de compte, par exemple."),
+    )
+    outcome = models.CharField(_("avis"), max_length=16, choices=Outcome.choices, blank=True)
+    notes = models.TextField(_("compte rendu"), blank=True)
+    outcome_recorded_at = models.DateTimeField(_("avis saisi le"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("saisi par"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("audition")
+        verbose_name_plural = _("auditions")
+        ordering = ["-scheduled_at", "application"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind", "scheduled_at"], name="audition_unique_slot"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome_recorded_at__isnull=False),
+                name="audition_outcome_recorded_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["application", "-scheduled_at"], name="audition_app_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.reference} — {self.get_kind_display()}"

@@ -31,6 +31,7 @@ from funding.models import Award, CompanyInvestment, Contribution, Funder
 from programmes.models import (
     Application,
     Attachment,
+    Audition,
     Call,
     Decision,
     EvaluationCriterion,
@@ -38,6 +39,7 @@ from programmes.models import (
     Programme,
     RequiredDocument,
     Review,
+    Reviewer,
     ReviewScore,
     Track,
 )
@@ -300,6 +302,23 @@ class ReviewFactory(DjangoModelFactory):
     reviewer = factory.SubFactory(UserFactory)
     role = Review.Role.EXPERT
     status = Review.Status.ASSIGNED
+
+
+class ReviewerFactory(DjangoModelFactory):
+    class Meta:
+        model = Reviewer
+
+    user = factory.SubFactory(UserFactory)
+    kind = Reviewer.Kind.EXPERT
+
+
+class AuditionFactory(DjangoModelFactory):
+    class Meta:
+        model = Audition
+
+    application = factory.SubFactory(ApplicationFactory)
+    kind = Audition.Kind.ECLAIR
+    scheduled_at = factory.LazyFunction(lambda: paris(2025, 6, 10, 14))
 
 
 class ReviewScoreFactory(DjangoModelFactory):

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from programmes.models import (
     Application,
+    Audition,
     BudgetLine,
     Decision,
     PlannedInvestment,
@@ -206,6 +207,24 @@ CASES = [
         good=lambda review: [
             update(review, status=Review.Status.SUBMITTED, submitted_at=paris(2025, 5, 2, 18)),
             copy_of(review, reviewer=f.UserFactory(), status=Review.Status.DECLINED),
+        ],
+    ),
+    Case(
+        "audition_unique_slot",
+        arrange=f.AuditionFactory,
+        bad=lambda audition: copy_of(audition),
+        good=lambda audition: [
+            copy_of(audition, scheduled_at=audition.scheduled_at + NEXT_DAY),
+            copy_of(audition, kind=Audition.Kind.SCIENTIFIC_COUNCIL),
+        ],
+    ),
+    Case(
+        "audition_outcome_recorded_at",
+        arrange=f.AuditionFactory,
+        bad=lambda audition: update(audition, outcome=Audition.Outcome.FAVOURABLE),
+        good=lambda audition: [
+            update(audition, outcome=Audition.Outcome.FAVOURABLE,
+                   outcome_recorded_at=paris(2025, 6, 10, 16)),
         ],
     ),
     Case(
