@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from clara import views
 from clara.keyfigures import views as keyfigures_views
+from funding import admin_views as funding_admin_views
+from programmes import ranking_views
+from projects import decision_views
 
 admin.site.site_header = _("CLARA — administration")
 admin.site.site_title = _("CLARA — administration")
@@ -27,6 +30,26 @@ urlpatterns = [
         "admin/chiffres-clefs/<int:year>/",
         admin.site.admin_view(keyfigures_views.dashboard),
         name="keyfigures-dashboard-year",
+    ),
+    path(
+        "admin/programmes/call/<int:pk>/classement/",
+        admin.site.admin_view(ranking_views.call_ranking),
+        name="call-ranking",
+    ),
+    path(
+        "admin/programmes/application/<int:pk>/retenir/",
+        admin.site.admin_view(decision_views.application_select_view),
+        name="application-select",
+    ),
+    path(
+        "admin/programmes/application/<int:pk>/ne-pas-retenir/",
+        admin.site.admin_view(decision_views.application_reject_view),
+        name="application-reject",
+    ),
+    path(
+        "admin/funding/versements/",
+        admin.site.admin_view(funding_admin_views.disbursement_report_view),
+        name="disbursement-report",
     ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,8 +1,13 @@
+from decimal import Decimal
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -17,9 +22,17 @@ from clara.admin_helpers import (
     euros_column,
     year_filter,
 )
-from funding.models import Award, CompanyInvestment, Contribution, Funder
+from clara.formatting import format_euros
+from funding.models import Award, CompanyInvestment, Contribution, Disbursement, Funder
 from funding.resources import AwardResource, ContributionResource
-from funding.services import award_check, award_record, award_update
+from funding.services import (
+    award_check,
+    award_record,
+    award_update,
+    disbursement_check,
+    disbursement_pay,
+    disbursement_plan,
+)
 
 
 @admin.register(Funder)
@@ -71,6 +84,25 @@ class CompanyInvestmentInline(EditConflictAdminMixin, BoundedInlineMixin, admin.
     autocomplete_fields = ("company",)
 
 
+class DisbursementInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
+    """The award's tranches, read only here: a tranche is planned on its own page and paid by
+    the action of the tranches' list (the services check the award's and funders' limits)."""
+
+    model = Disbursement
+    extra = 0
+    can_delete = False
+    fields = ("funder", "amount", "condition", "condition_details", "due_on", "status",
+              "paid_on")
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("funder")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class SplitFilter(admin.SimpleListFilter):
     """Awards whose contributions do not add up to the amount."""
 
@@ -95,7 +127,8 @@ class AwardAdmin(
     resource_classes = [AwardResource]
     list_display = (
         "reference", "project_title", "programme", "amount_euros",
-        "contributions_total_euros", "split_complete", "decided_at", "agreement_signed_on",
+        "contributions_total_euros", "split_complete", "paid_euros", "remaining_euros",
+        "decided_at", "agreement_signed_on",
     )
     list_filter = (
         "application__call__programme", year_filter("decided_at"), SplitFilter,
@@ -105,9 +138,34 @@ class AwardAdmin(
         "application__reference", "application__acronym", "application__title",
     )
     autocomplete_fields = ("application",)
-    inlines = [ContributionInline, CompanyInvestmentInline]
+    inlines = [ContributionInline, CompanyInvestmentInline, DisbursementInline]
+    readonly_fields = ("disbursement_summary",)
     amount_euros = euros_column("amount", _("montant"))
     contributions_total_euros = euros_column("contributions_total", _("total des contributions"))
+    paid_euros = euros_column("paid_total", _("versé"))
+
+    @admin.display(description=_("reste à verser"))
+    def remaining_euros(self, obj):
+        return format_euros(obj.amount - obj.paid_total)
+
+    @admin.display(description=_("versements"))
+    def disbursement_summary(self, obj):
+        """Paid, planned and remaining, for the award and for each funder (two queries)."""
+        if not obj.pk:
+            return "—"
+        rows = award_disbursement_summary(obj)
+        lines = format_html_join(
+            "", "<tr><td>{}</td><td class='numeric'>{}</td><td class='numeric'>{}</td>"
+            "<td class='numeric'>{}</td><td class='numeric'>{}</td></tr>",
+            ((row["label"], format_euros(row["committed"]), format_euros(row["paid"]),
+              format_euros(row["planned"]), format_euros(row["to_pay"])) for row in rows),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
+            "</thead><tbody>{}</tbody></table><p><a href='{}?award={}'>{}</a></p>",
+            _("financeur"), _("montant"), _("versé"), _("prévu"), _("reste à verser"), lines,
+            reverse("admin:funding_disbursement_add"), obj.pk, _("Prévoir un versement"),
+        )
 
     def get_queryset(self, request):
         # __str__ follows a foreign key, also in autocomplete results. The changelist
@@ -116,6 +174,7 @@ class AwardAdmin(
             super().get_queryset(request)
             .select_related(*self.list_select_related)
             .with_contributions_total()
+            .with_disbursed()
         )
 
     @admin.display(description=_("référence"), ordering="application__reference")
@@ -224,3 +283,119 @@ class CompanyInvestmentAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
         # __str__ follows a foreign key, also in autocomplete results. The changelist
         # ignores list_select_related once the queryset selects related rows: pass it.
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+def award_disbursement_summary(award: Award) -> list[dict]:
+    """The award's row then one per funder: committed, paid, planned and left to pay."""
+    from django.db.models import Q, Sum
+
+    zero = Decimal("0")
+    tranches = {row["funder_id"]: row for row in Disbursement.objects.filter(award=award)
+                .values("funder_id").annotate(
+                    paid=Sum("amount", filter=Q(status=Disbursement.Status.PAID)),
+                    planned=Sum("amount", filter=Q(status=Disbursement.Status.PLANNED)))
+                .order_by()}
+
+    def row(label, committed, funder_id=None, every=False):
+        found = list(tranches.values()) if every else [tranches.get(funder_id) or {}]
+        paid = sum((r.get("paid") or zero for r in found), zero)
+        planned = sum((r.get("planned") or zero for r in found), zero)
+        return {"label": label, "committed": committed, "paid": paid, "planned": planned,
+                "to_pay": committed - paid}
+
+    rows = [row(_("Financement"), award.amount, every=True)]
+    for contribution in award.contributions.select_related("funder").order_by("funder__name"):
+        rows.append(row(str(contribution.funder), contribution.amount, contribution.funder_id))
+    return rows
+
+
+class DisbursementForm(forms.ModelForm):
+    class Meta:
+        model = Disbursement
+        fields = ("award", "funder", "amount", "condition", "condition_details", "due_on")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and cleaned.get("award") and cleaned.get("amount"):
+            try:
+                disbursement_check(award=cleaned["award"], amount=cleaned["amount"],
+                                   funder=cleaned.get("funder"))
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+
+class PayActionForm(ActionForm):
+    paid_on = forms.DateField(label=_("Versé le"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(SearchByTableMixin, EditConflictAdminMixin, SimpleHistoryAdmin):
+    """Tranches are planned here (`disbursement_plan`) and paid by the action "Marquer comme
+    versés" (`disbursement_pay`); a paid tranche is never changed nor deleted."""
+
+    form = DisbursementForm
+    action_form = PayActionForm
+    actions = ["mark_paid"]
+    list_display = ("award", "funder", "amount_euros", "condition", "due_on", "status",
+                    "paid_on")
+    list_filter = ("status", "condition", "funder", "award__application__call__programme",
+                   year_filter("paid_on"))
+    list_select_related = ("award__application", "funder")
+    search_fields = ("award__application__reference", "award__application__acronym",
+                     "funder__name")
+    autocomplete_fields = ("award", "funder")
+    amount_euros = euros_column("amount", _("montant"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("award", "funder", "amount", "condition", "condition_details", "due_on",
+                "status", "paid_on")
+
+    def has_change_permission(self, request, obj=None):
+        # The list's action pays planned tranches; a tranche's page is read only.
+        return super().has_change_permission(request, obj) and obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = disbursement_plan(
+            award=data["award"], funder=data.get("funder"), amount=data["amount"],
+            condition=data["condition"], condition_details=data.get("condition_details", ""),
+            due_on=data.get("due_on"), by=request.user,
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    @admin.action(description=_("Marquer comme versés (date ci-dessus)"),
+                  permissions=["change"])
+    @transaction.atomic
+    def mark_paid(self, request, queryset):
+        """All the selected tranches are paid, or none (the refusals are listed)."""
+        try:
+            paid_on = forms.DateField().clean(request.POST.get("paid_on", ""))
+        except ValidationError:
+            self.message_user(request, _("Indiquez la date du versement."), messages.ERROR)
+            return
+        refused = []
+        savepoint = transaction.savepoint()
+        for tranche in queryset.select_related("award__application").order_by("pk"):
+            try:
+                disbursement_pay(disbursement=tranche, paid_on=paid_on, by=request.user)
+            except ValidationError as error:
+                refused.append(f"{tranche} : {' '.join(error.messages)}")
+        if refused:
+            transaction.savepoint_rollback(savepoint)
+            self.message_user(request, _("Aucun versement n'a été enregistré. %(refused)s")
+                              % {"refused": " ; ".join(refused)}, messages.ERROR)
+            return
+        transaction.savepoint_commit(savepoint)
+        self.message_user(request, _("Versements enregistrés."), messages.SUCCESS)

@@ -65,6 +65,23 @@ class AwardQuerySet(models.QuerySet):
             )
         )
 
+    def with_disbursed(self):
+        """Annotate `paid_total` and `planned_total` (the award's tranches paid and still
+        planned), one subquery each: no join multiplies the rows."""
+        def total(status):
+            rows = (
+                Disbursement.objects.filter(award=models.OuterRef("pk"), status=status)
+                .order_by().values("award").annotate(total=models.Sum("amount"))
+                .values("total")
+            )
+            return models.functions.Coalesce(
+                models.Subquery(rows, output_field=models.DecimalField(**MONEY)),
+                Decimal("0"), output_field=models.DecimalField(**MONEY),
+            )
+
+        return self.annotate(paid_total=total(Disbursement.Status.PAID),
+                             planned_total=total(Disbursement.Status.PLANNED))
+
 
 class Award(models.Model):
     """What a selected application receives (financement)."""
@@ -167,3 +184,64 @@ class CompanyInvestment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} : {format_euros(self.planned_amount)}"
+
+
+class DisbursementQuerySet(models.QuerySet):
+    def paid(self):
+        return self.filter(status=Disbursement.Status.PAID)
+
+
+class Disbursement(models.Model):
+    """A tranche of an award (versement): planned with its condition, then paid. Written by
+    `funding.services.disbursement_plan` and `disbursement_pay`, which keep the tranches of an
+    award within its amount, and a funder's within its contribution."""
+
+    class Condition(models.TextChoices):
+        AGREEMENT_SIGNED = "agreement_signed", _("Convention signée")
+        REPORT_ACCEPTED = "report_accepted", _("Rapport accepté")
+        OTHER = "other", _("Autre")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Prévu")
+        PAID = "paid", _("Versé")
+
+    award = models.ForeignKey(
+        Award, verbose_name=_("financement"), on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+    funder = models.ForeignKey(
+        Funder, verbose_name=_("financeur"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="disbursements",
+        help_text=_("Le financeur dont la contribution paie ce versement, s'il est connu."),
+    )
+    amount = models.DecimalField(_("montant (€)"), **MONEY, validators=POSITIVE_MONEY)
+    due_on = models.DateField(_("échéance prévue"), null=True, blank=True)
+    condition = models.CharField(
+        _("condition"), max_length=24, choices=Condition.choices,
+        default=Condition.AGREEMENT_SIGNED,
+    )
+    condition_details = models.CharField(_("précision de la condition"), max_length=255,
+                                         blank=True)
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices,
+                              default=Status.PLANNED)
+    paid_on = models.DateField(_("versé le"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = DisbursementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("versement")
+        verbose_name_plural = _("versements")
+        ordering = ["award", "due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(status="paid") & Q(paid_on__isnull=False))
+                | (Q(status="planned") & Q(paid_on__isnull=True)),
+                name="disbursement_paid_on_when_paid",
+            ),
+        ]
+        indexes = [models.Index(fields=["award", "status"], name="disbursement_award_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.award.application.reference} — {format_euros(self.amount)}"

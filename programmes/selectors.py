@@ -73,7 +73,9 @@ def applicant_application_list(*, user) -> QuerySet[Application]:
     dashboard read (a fixed number of queries whatever their number)."""
     return (
         Application.objects.filter(applicant=user)
-        .select_related("call__programme", "call__track")
+        # The award (reverse one-to-one, read by name: programmes never imports funding)
+        # gives the dashboard the amount of a selected application.
+        .select_related("call__programme", "call__track", "award")
         .prefetch_related(
             "teams", "budget_lines", "planned_investments",
             Prefetch("attachments", queryset=Attachment.objects.only(

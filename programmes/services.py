@@ -490,6 +490,7 @@ def application_submit(
     if missing:
         raise ValidationError([ValidationError(item, code="missing") for item in missing])
     application_set_status(application=current, status=Status.SUBMITTED, by=by, at=at)
+    _remember_language(current.applicant_id)
     reference = current.reference
     transaction.on_commit(lambda: notify_application_submitted(reference=reference))
     application.refresh_from_db()
@@ -504,6 +505,17 @@ def application_withdraw(*, application: Application, by: User) -> Application:
     if current.status not in APPLICANT_WITHDRAWABLE:
         raise ValidationError(_("Cette demande ne peut plus être retirée."), code="not_withdrawable")
     return application_set_status(application=current, status=Status.WITHDRAWN, by=by)
+
+
+def _remember_language(user_id: int) -> None:
+    """The language the applicant submits in is the one of the e-mails sent later without a
+    request (the committee's decision)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    language = (translation.get_language() or "")[:2]
+    if language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=user_id).exclude(language=language).update(language=language)
 
 
 APPLICANT_WITHDRAWABLE = frozenset(

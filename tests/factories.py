@@ -27,7 +27,7 @@ from events.models import (
     SurveyResponse,
     WorkingGroup,
 )
-from funding.models import Award, CompanyInvestment, Contribution, Funder
+from funding.models import Award, CompanyInvestment, Contribution, Disbursement, Funder
 from programmes.models import (
     Application,
     Attachment,
@@ -381,6 +381,17 @@ class CompanyInvestmentFactory(DjangoModelFactory):
     award = factory.SubFactory(AwardFactory)
     company = factory.SubFactory(CompanyFactory)
     planned_amount = Decimal("100000")
+
+
+class DisbursementFactory(DjangoModelFactory):
+    """A planned tranche of an award (services check the limits; the factory does not)."""
+
+    class Meta:
+        model = Disbursement
+
+    award = factory.SubFactory(AwardFactory)
+    amount = Decimal("10000")
+    due_on = factory.LazyFunction(lambda: dt.date(2025, 9, 1))
 
 
 # --- projects ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The user account: staff, applicants and reviewers log in with their e-mail address."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -42,6 +43,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    # The language of the e-mails sent without a request (a committee's decision): the one
+    # the user last submitted an application in. Empty: the site's default, French.
+    language = models.CharField(
+        _("langue des e-mails"), max_length=8, blank=True, choices=settings.LANGUAGES
+    )
 
     objects = UserManager()
 

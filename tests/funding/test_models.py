@@ -2,11 +2,12 @@
 written with `objects.create()`, `bulk_create()` or `QuerySet.update()`, never `full_clean()`,
 so a constraint that exists only in Python would let them through."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from funding.models import Contribution
+from funding.models import Contribution, Disbursement
 from tests import factories as f
 from tests.constraints import Case, check_case, check_coverage, copy_of, update
 
@@ -55,6 +56,25 @@ CASES = [
         arrange=f.CompanyInvestmentFactory,
         bad=lambda investment: update(investment, planned_amount=Decimal("-0.01")),
         good=lambda investment: [update(investment, planned_amount=Decimal("0"))],
+    ),
+    Case(
+        "disbursement_amount_positive",
+        arrange=lambda: Disbursement.objects.create(award=f.AwardFactory(), amount=1),
+        bad=lambda tranche: update(tranche, amount=Decimal("0")),
+        good=lambda tranche: [update(tranche, amount=Decimal("0.01"))],
+    ),
+    Case(
+        "disbursement_paid_on_when_paid",
+        arrange=lambda: Disbursement.objects.create(award=f.AwardFactory(), amount=1),
+        bad=lambda tranche: update(tranche, status="paid"),
+        good=lambda tranche: [update(tranche, status="paid", paid_on=dt.date(2025, 9, 1))],
+    ),
+    Case(
+        "disbursement_paid_on_when_paid",
+        arrange=lambda: Disbursement.objects.create(award=f.AwardFactory(), amount=1),
+        bad=lambda tranche: update(tranche, paid_on=dt.date(2025, 9, 1)),
+        good=lambda tranche: [update(tranche, status="planned", paid_on=None)],
+        variant="planned with a date",
     ),
 ]
 

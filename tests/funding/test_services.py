@@ -97,7 +97,7 @@ def test_award_record_fills_the_envelope_exactly_but_never_more():
                      contributions={funder: Decimal("0.01")})
     assert error.value.message_dict["amount"] == [
         f"L'enveloppe de l'appel « {first.call} » est de 50\u202f000\xa0€ ; 50\u202f000\xa0€ "
-        "sont déjà accordés : il reste 0\xa0€."
+        "sont déjà accordés : il reste 0\xa0€. Ce financement la dépasserait de 0,01\xa0€."
     ]
     assert Award.objects.count() == 2
 
