@@ -61,6 +61,7 @@ urlpatterns += i18n_patterns(
     path("chiffres-clefs/", include("clara.keyfigures.urls")),
     path("", include("clara.accounts.urls")),
     path("appels/", include("programmes.urls_calls")),
+    path("evaluations/", include("programmes.evaluation_urls")),
     path("", include("programmes.urls")),
     path("", views.home, name="home"),
     prefix_default_language=False,

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.db import transaction
 
 from clara.demo.animation import build_animation
+from clara.demo.disbursements import sync_disbursements
 from clara.demo.grants import build_grants, sync_grants
 from clara.demo.network import DEMO_ACCOUNTS, DEMO_PASSWORD, build_network, sync_accounts
 from clara.demo.open_calls import build_open_calls
@@ -30,6 +31,7 @@ def load_demo() -> None:
     grants = build_grants(net)
     sync_accounts(net)
     sync_grants(net, grants)
+    sync_disbursements()
     build_animation(net, grants)
     # The next edition's calls, open today: a new user always has one to apply to.
     build_open_calls(net, grants)
