@@ -90,13 +90,12 @@ def review_conflict_warnings(*, application: Application, reviewer: User) -> lis
     team_orgs = Person.objects.filter(pk__in=people_ids, team__isnull=False).values_list(
         "team__organisation_id", flat=True)
     organisations |= set(team_orgs)
-    reviewer_org = person.organisation_id or (person.team.organisation_id if person.team_id
-                                              else None)
     if person.team_id and person.team_id in teams:
         warnings.append(ConflictWarning(
             "team", _("L'évaluateur appartient à la même équipe (%(team)s) que la demande ou "
                       "l'un de ses porteurs.") % {"team": person.team.name}))
-    orgs_of_reviewer = {o for o in (person.organisation_id, reviewer_org) if o}
+    orgs_of_reviewer = {person.organisation_id,
+                        person.team.organisation_id if person.team_id else None} - {None}
     if orgs_of_reviewer & organisations:
         warnings.append(ConflictWarning(
             "organisation", _("L'évaluateur appartient à la même organisation que la demande "

@@ -209,7 +209,7 @@ def test_history_is_kept_for_the_models_that_have_it():
         "programmes.Application", "programmes.Decision", "funding.Award",
         "funding.Contribution", "funding.CompanyInvestment", "projects.ProjectYearStatus",
         "projects.FundedProject", "projects.FollowUpReport", "projects.Outcome",
-        "funding.Disbursement",
+        "funding.Disbursement", "programmes.Audition",
     }
 
 
