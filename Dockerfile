@@ -27,8 +27,8 @@ RUN DJANGO_DEBUG=0 \
     SECRET_KEY=build-only-dummy-key-for-collectstatic-0123456789abcdefghijklmnop \
     ALLOWED_HOSTS='*' \
     python manage.py collectstatic --noinput \
- && mkdir -p /data/private-media \
- && chown -R clara:clara /app/staticfiles /data/private-media
+ && mkdir -p /data/private-media /data/cache \
+ && chown -R clara:clara /app/staticfiles /data/private-media /data/cache
 
 # Private uploads: mount a volume here (never served under a public URL).
 ENV PRIVATE_MEDIA_ROOT=/data/private-media \

@@ -32,6 +32,10 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(VPY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
+# Every process of `make run` (demo loader, worker, server) shares caches in files rather than
+# each its own memory: an import done by the worker must make the server's public pages stale.
+run: export CACHE_URL ?= filecache://$(CURDIR)/.cache/default
+run: export PUBLIC_CACHE_URL ?= filecache://$(CURDIR)/.cache/public
 run: venv
 	$(VPY) manage.py migrate --noinput
 	$(VPY) manage.py load_demo

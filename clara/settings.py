@@ -146,7 +146,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # "public" holds the public pages (clara/publiccache.py); it must be shared by every process
 # serving the site: a directory of files by default in production.
 CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://clara-default"),
+    # Shared by every process in production: allauth keeps its rate limits and the TOTP
+    # codes already used (no replay) here, so a per-process memory cache would let each
+    # gunicorn worker accept the same code once.
+    "default": env.cache(
+        "CACHE_URL",
+        default="locmemcache://clara-default" if DEBUG
+        else f"filecache://{BASE_DIR / '.cache' / 'default'}",
+    ),
     "public": env.cache(
         "PUBLIC_CACHE_URL",
         default="locmemcache://clara-public" if DEBUG

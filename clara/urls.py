@@ -63,6 +63,7 @@ urlpatterns += i18n_patterns(
     path("appels/", include("programmes.urls_calls")),
     path("evaluations/", include("programmes.evaluation_urls")),
     path("", include("programmes.urls")),
+    path("", include("projects.urls")),
     path("", views.home, name="home"),
     prefix_default_language=False,
 )

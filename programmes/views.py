@@ -72,8 +72,11 @@ def dashboard(request):
         }
         for application in applications
     ]
+    from projects.selectors import pi_project_list  # projects depends on programmes
+
     return render(request, "programmes/dashboard.html", {
         "rows": rows, "has_profile": hasattr(request.user, "person"),
+        "projects": list(pi_project_list(user=request.user)), "today": timezone.localdate(),
         "profile_url": _profile_url(reverse("applications:dashboard")),
     })
 

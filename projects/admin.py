@@ -25,6 +25,7 @@ from projects.services import (
     funded_project_open,
     project_status_check,
     project_status_set,
+    report_accept,
 )
 
 
@@ -61,13 +62,16 @@ class FundedProjectAdminForm(forms.ModelForm):
 class FollowUpReportInline(EditConflictAdminMixin, BoundedInlineMixin, admin.StackedInline):
     model = FollowUpReport
     extra = 0
-    fields = ("year", "submitted_on", "summary")
+    fields = ("year", "due_on", "status", "submitted_on", "summary", "difficulties",
+              "next_steps")
+    # The status moves through the services (the porteur submits, the action accepts).
+    readonly_fields = ("status",)
 
 
 class OutcomeInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInline):
     model = Outcome
     extra = 0
-    fields = ("kind", "title", "date", "identifier", "jobs", "amount")
+    fields = ("kind", "title", "date", "identifier", "jobs", "amount", "funder")
 
 
 @admin.register(FundedProject)
@@ -176,14 +180,65 @@ class ProjectYearStatusAdmin(SearchByTableMixin, EditConflictAdminMixin, SimpleH
         return super().get_queryset(request).select_related(*self.list_select_related)
 
 
+class ReportDueFilter(admin.SimpleListFilter):
+    """Expected reports past their due date ("en retard"), or due in the next 30 days."""
+
+    title = _("échéance")
+    parameter_name = "echeance"
+
+    def lookups(self, request, model_admin):
+        return [("en-retard", _("En retard")), ("a-venir", _("À remettre sous 30 jours"))]
+
+    def queryset(self, request, queryset):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        expected = queryset.filter(status=FollowUpReport.Status.EXPECTED)
+        if self.value() == "en-retard":
+            return expected.filter(due_on__lt=today)
+        if self.value() == "a-venir":
+            return expected.filter(due_on__gte=today, due_on__lte=today + timedelta(days=30))
+        return queryset
+
+
 @admin.register(FollowUpReport)
 class FollowUpReportAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
-    list_display = ("project", "year", "submitted_on")
-    list_filter = ("year",)
-    list_select_related = ("project",)
+    list_display = ("project", "programme", "year", "status", "due_on", "submitted_on",
+                    "reminded_at")
+    list_filter = (ReportDueFilter, "status", "project__award__application__call__programme",
+                   "year")
+    list_select_related = ("project__award__application__call__programme",)
     search_fields = ("project__name", "summary")
-    date_hierarchy = "submitted_on"
+    date_hierarchy = "due_on"
     autocomplete_fields = ("project",)
+    readonly_fields = ("status", "submitted_by", "reminded_at")
+    actions = ["accept_reports"]
+
+    @admin.display(description=_("programme"),
+                   ordering="project__award__application__call__programme__name")
+    def programme(self, obj):
+        return obj.project.award.application.call.programme.name
+
+    @admin.action(description=_("Accepter les rapports remis sélectionnés"),
+                  permissions=["change"])
+    def accept_reports(self, request, queryset):
+        from django.contrib import messages
+
+        accepted, refused = 0, []
+        for report in queryset.select_related("project"):
+            try:
+                report_accept(report=report, by=request.user)
+            except ValidationError as error:
+                refused.append(" ".join(error.messages))
+            else:
+                accepted += 1
+        if accepted:
+            self.message_user(request, _("%(n)d rapport(s) accepté(s).") % {"n": accepted},
+                              messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
 
     def get_queryset(self, request):
         # __str__ follows a foreign key, also in autocomplete results. The changelist

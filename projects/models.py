@@ -1,9 +1,11 @@
 """Funded projects followed for years, their yearly status, reports and outcomes; support
 actions given by CLARA staff."""
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -102,12 +104,40 @@ class ProjectYearStatus(models.Model):
 
 
 class FollowUpReport(models.Model):
+    """The yearly follow-up report of a funded project: expected (with its due date), then
+    submitted by the principal investigator, then accepted by staff (final)."""
+
+    class Status(models.TextChoices):
+        EXPECTED = "expected", _("À remettre")
+        SUBMITTED = "submitted", _("Remis")
+        ACCEPTED = "accepted", _("Accepté")
+
+    # Written by `projects.services` only: the principal investigator submits (and may submit
+    # again while staff have not accepted it), staff accept.
+    ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+        Status.EXPECTED: {Status.SUBMITTED},
+        Status.SUBMITTED: {Status.SUBMITTED, Status.ACCEPTED},
+        Status.ACCEPTED: set(),
+    }
+
     project = models.ForeignKey(
         FundedProject, verbose_name=_("projet"), on_delete=models.PROTECT, related_name="reports"
     )
     year = models.PositiveSmallIntegerField(_("année"))
-    submitted_on = models.DateField(_("remis le"))
-    summary = models.TextField(_("synthèse"))
+    status = models.CharField(
+        _("statut"), max_length=16, choices=Status.choices, default=Status.EXPECTED
+    )
+    due_on = models.DateField(_("à remettre le"))
+    submitted_on = models.DateField(_("remis le"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("remis par"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    summary = models.TextField(_("avancement du projet"), blank=True)
+    difficulties = models.TextField(_("difficultés rencontrées"), blank=True)
+    next_steps = models.TextField(_("prochaines étapes"), blank=True)
+    # Set when the reminder e-mail is sent: one reminder per report, whatever the runs.
+    reminded_at = models.DateTimeField(_("relance envoyée le"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -120,14 +150,45 @@ class FollowUpReport(models.Model):
             models.CheckConstraint(
                 condition=Q(year__gte=2000) & Q(year__lte=2100), name="report_year_range"
             ),
+            models.CheckConstraint(
+                condition=Q(status="expected") | Q(submitted_on__isnull=False),
+                name="report_submitted_has_date",
+            ),
         ]
+        # Overdue reports (expected, due before today) and the reminders' query.
+        indexes = [models.Index(fields=["status", "due_on"], name="report_status_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.project} — {self.year}"
 
 
+# A DOI: "10." then a registrant code of digits (dot-separated parts), "/", a suffix.
+DOI_RE = re.compile(r"^10\.\d{4,9}(\.\d+)*/\S+$")
+# ClinicalTrials.gov (NCT and 8 digits), the EU CTIS number (2023-500123-45-00) and the
+# older EudraCT number (2019-001234-56).
+TRIAL_RES = (
+    re.compile(r"^NCT\d{8}$"),
+    re.compile(r"^\d{4}-5\d{5}-\d{2}-\d{2}$"),
+    re.compile(r"^\d{4}-\d{6}-\d{2}$"),
+)
+# A patent or application number: letters, digits and separators, at least one digit.
+PATENT_RE = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9 ./-]{3,40}$")
+
+
+def normalise_doi(value: str) -> str:
+    """A DOI as typed or pasted (https://doi.org/10..., doi:10...) reduced to 10.xxxx/..."""
+    value = value.strip()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
+                   "http://dx.doi.org/", "doi:", "DOI:", "doi.org/"):
+        if value.lower().startswith(prefix.lower()):
+            return value[len(prefix):].strip()
+    return value
+
+
 class Outcome(models.Model):
-    """A result of a funded project: publication, patent, trial, product, jobs, funding."""
+    """A result of a funded project: publication, patent, trial, product, jobs, funding.
+
+    It counts in the key figures of the year of its `date`."""
 
     class Kind(models.TextChoices):
         PUBLICATION = "publication", _("Publication")
@@ -151,6 +212,11 @@ class Outcome(models.Model):
     amount = models.DecimalField(
         _("montant (€)"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
+    funder = models.CharField(_("financeur"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("saisi par"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
 
     history = HistoricalRecords()
 
@@ -161,10 +227,52 @@ class Outcome(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="outcome_amount_positive"),
         ]
-        indexes = [models.Index(fields=["project", "-date"], name="outcome_ordering_idx")]
+        indexes = [
+            models.Index(fields=["project", "-date"], name="outcome_ordering_idx"),
+            # The key figures read the outcomes of a year.
+            models.Index(fields=["date", "kind"], name="outcome_date_kind_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """What each kind of outcome must carry: a valid DOI, a patent number, a trial's
+        registry number, a number of jobs, an amount and a funder."""
+        errors = {}
+        kind, identifier = self.kind, (self.identifier or "").strip()
+        if kind == self.Kind.PUBLICATION:
+            identifier = normalise_doi(identifier)
+            if not DOI_RE.match(identifier):
+                errors["identifier"] = _(
+                    "Indiquez le DOI de la publication, de la forme 10.1234/abcd "
+                    "(par exemple 10.1038/s41586-020-2649-2)."
+                )
+        elif kind == self.Kind.PATENT:
+            identifier = identifier.upper()
+            if not PATENT_RE.match(identifier):
+                errors["identifier"] = _(
+                    "Indiquez le numéro de la demande ou du brevet (par exemple FR2301234 ou "
+                    "EP4123456)."
+                )
+        elif kind == self.Kind.CLINICAL_TRIAL:
+            identifier = identifier.upper()
+            if not any(pattern.match(identifier) for pattern in TRIAL_RES):
+                errors["identifier"] = _(
+                    "Indiquez le numéro d'enregistrement de l'essai : NCT suivi de 8 chiffres "
+                    "(ClinicalTrials.gov) ou le numéro européen (2023-500123-45-00, ou "
+                    "EudraCT 2019-001234-56)."
+                )
+        if kind == self.Kind.JOBS and not self.jobs:
+            errors["jobs"] = _("Indiquez le nombre d'emplois R&D créés (au moins 1).")
+        if kind == self.Kind.FOLLOW_ON_FUNDING:
+            if self.amount is None or self.amount <= 0:
+                errors["amount"] = _("Indiquez le montant obtenu, en euros.")
+            if not (self.funder or "").strip():
+                errors["funder"] = _("Indiquez le financeur (par exemple ANR, INCa, ERC).")
+        if errors:
+            raise ValidationError(errors)
+        self.identifier = identifier
 
 
 class SupportAction(models.Model):

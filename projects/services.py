@@ -1,4 +1,5 @@
-"""Writes that carry the rules of funded projects and their yearly status.
+"""Writes that carry the rules of funded projects, their yearly status, their follow-up
+reports and their outcomes.
 
 A refused write raises `ValidationError` with a French message and changes nothing; every
 write leaves a history row naming who did it.
@@ -17,7 +18,7 @@ from clara.accounts.models import User
 from clara.network.models import Site
 from funding.models import Award
 from programmes.models import Application, Programme
-from projects.models import FundedProject, ProjectYearStatus
+from projects.models import FollowUpReport, FundedProject, Outcome, ProjectYearStatus
 
 Status = ProjectYearStatus.Status
 
@@ -120,3 +121,208 @@ def project_status_set(
     row._history_user = by
     row.save()
     return row
+
+
+# --- Follow-up reports and outcomes (the principal investigator's writes) ---------------------
+
+Report = FollowUpReport.Status
+# A year's report is due on 31 March of the next year unless staff set another date.
+REPORT_DUE_MONTH_DAY = (3, 31)
+# Reminders go this many days before the due date (and to overdue reports not yet reminded).
+REPORT_REMINDER_DAYS = 30
+# The principal investigator's fields of a report; anything else posted is ignored.
+REPORT_FIELDS = ("summary", "difficulties", "next_steps")
+OUTCOME_FIELDS = ("kind", "title", "date", "identifier", "jobs", "amount", "funder")
+
+
+def report_due_default(year: int) -> datetime.date:
+    return datetime.date(year + 1, *REPORT_DUE_MONTH_DAY)
+
+
+def _paris_today(at: datetime.datetime | None = None) -> datetime.date:
+    return timezone.localdate(at or timezone.now())
+
+
+def _check_leads(*, project: FundedProject, by: User) -> None:
+    from projects.selectors import project_is_led_by
+
+    if not project_is_led_by(project=project, user=by):
+        raise ValidationError(
+            _("Seul le porteur ou la porteuse du projet peut faire son suivi."), code="not_pi"
+        )
+
+
+@transaction.atomic
+def report_expect(
+    *, project: FundedProject, year: int, due_on: datetime.date | None = None,
+    by: User | None = None,
+) -> FollowUpReport:
+    """The report of `project` for `year`, expected by `due_on` (default 31 March of the next
+    year): created if missing, its due date moved if it is still expected; a submitted or
+    accepted report is returned unchanged."""
+    FundedProject.objects.select_for_update().filter(pk=project.pk).exists()
+    report = FollowUpReport.objects.filter(project=project, year=year).first()
+    if report is None:
+        report = FollowUpReport(project=project, year=year, status=Report.EXPECTED)
+    elif report.status != Report.EXPECTED or due_on is None:
+        return report
+    report.due_on = due_on or report_due_default(year)
+    report.full_clean()
+    report._history_user = by
+    report.save()
+    return report
+
+
+def _locked_report(report: FollowUpReport) -> FollowUpReport:
+    return FollowUpReport.objects.select_for_update().select_related("project").get(
+        pk=report.pk)
+
+
+@transaction.atomic
+def report_submit(
+    *, report: FollowUpReport, by: User, fields: dict, at: datetime.datetime | None = None
+) -> FollowUpReport:
+    """The principal investigator hands in (or corrects) the report: progress is required;
+    refused once staff have accepted it. `fields` holds the form's own fields only (progress,
+    difficulties, next steps); anything else is ignored. Dated `at` (now) in Paris time."""
+    current = _locked_report(report)
+    _check_leads(project=current.project, by=by)
+    if current.status == Report.ACCEPTED:
+        raise ValidationError(
+            _("Ce rapport a été accepté par l'équipe du CLARA : il ne peut plus être modifié."),
+            code="accepted",
+        )
+    for name in REPORT_FIELDS:
+        if name in fields:
+            setattr(current, name, (fields[name] or "").strip())
+    if not current.summary:
+        raise ValidationError(
+            {"summary": _("Décrivez l'avancement du projet.")}, code="required"
+        )
+    current.status = Report.SUBMITTED
+    current.submitted_on = _paris_today(at)
+    current.submitted_by = by
+    current.full_clean()
+    current._history_user = by
+    current.save()
+    report.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def report_accept(*, report: FollowUpReport, by: User | None = None) -> FollowUpReport:
+    """Staff accept a submitted report: it and the outcomes dated in its year are final."""
+    current = _locked_report(report)
+    if Report.ACCEPTED not in FollowUpReport.ALLOWED_TRANSITIONS[current.status]:
+        raise ValidationError(
+            _("Seul un rapport remis peut être accepté (%(report)s est « %(status)s »).")
+            % {"report": current, "status": Report(current.status).label},
+            code="invalid_transition",
+        )
+    current.status = Report.ACCEPTED
+    current.full_clean()
+    current._history_user = by
+    current.save()
+    report.refresh_from_db()
+    return current
+
+
+def _check_year_open(*, project: FundedProject, year: int) -> None:
+    if FollowUpReport.objects.filter(project=project, year=year,
+                                     status=Report.ACCEPTED).exists():
+        raise ValidationError(
+            _("Le rapport %(year)s a été accepté : les résultats de cette année ne peuvent plus "
+              "être modifiés. Écrivez à l'équipe du CLARA pour une correction.")
+            % {"year": year},
+            code="year_closed",
+        )
+
+
+@transaction.atomic
+def outcome_record(
+    *, project: FundedProject, by: User, fields: dict, at: datetime.datetime | None = None
+) -> Outcome:
+    """The principal investigator records an outcome of `project` (the kind's rules are
+    `Outcome.clean`: DOI, patent number, trial registry number, jobs, amount and funder). It
+    counts in the key figures of the year of its date, which may not be in the future nor in a
+    year whose report staff have accepted. Only the form's own fields are read."""
+    FundedProject.objects.select_for_update().filter(pk=project.pk).exists()
+    _check_leads(project=project, by=by)
+    values = {name: fields[name] for name in OUTCOME_FIELDS if fields.get(name) is not None}
+    outcome = Outcome(project=project, recorded_by=by, **values)
+    if outcome.date is not None:
+        if outcome.date > _paris_today(at):
+            raise ValidationError({"date": _("Cette date est dans le futur.")}, code="future")
+        _check_year_open(project=project, year=outcome.date.year)
+    outcome.full_clean()
+    outcome._history_user = by
+    outcome.save()
+    return outcome
+
+
+@transaction.atomic
+def outcome_delete(*, outcome: Outcome, by: User) -> None:
+    """The principal investigator removes an outcome recorded by mistake, unless the report of
+    its year is accepted (then staff correct it in the administration)."""
+    current = Outcome.objects.select_for_update().select_related("project").get(pk=outcome.pk)
+    _check_leads(project=current.project, by=by)
+    _check_year_open(project=current.project, year=current.date.year)
+    current._history_user = by
+    current.delete()
+
+
+def report_reminders_send(*, now: datetime.datetime) -> int:
+    """E-mail the principal investigator of every expected report due within
+    `REPORT_REMINDER_DAYS` days of `now` (Paris date) or overdue, once: the reminder is
+    recorded on the report (`reminded_at`) in the same transaction as its e-mail is queued, so
+    running it twice, or two runs at once (row lock, PostgreSQL), sends each reminder once.
+    Returns the number of reminders sent."""
+    from projects.selectors import reports_to_remind
+
+    sent = 0
+    today = _paris_today(now)
+    for pk in list(reports_to_remind(today=today, days=REPORT_REMINDER_DAYS)
+                   .values_list("pk", flat=True)):
+        with transaction.atomic():
+            report = (FollowUpReport.objects.select_for_update()
+                      .filter(pk=pk, status=Report.EXPECTED, reminded_at__isnull=True).first())
+            if report is None:
+                continue
+            report.reminded_at = now
+            report._change_reason = "Relance du rapport de suivi"
+            report.save(update_fields=["reminded_at"])
+            transaction.on_commit(lambda pk=pk: notify_report_due(report_pk=pk))
+            sent += 1
+    return sent
+
+
+def report_recipients(report: FollowUpReport) -> list[User]:
+    """Who is told about the report: the applicant and the principal investigator's user."""
+    application = report.project.award.application
+    users = [application.applicant]
+    person_user = getattr(application.principal_investigator, "user", None)
+    if person_user is not None and person_user.pk != application.applicant_id:
+        users.append(person_user)
+    return [user for user in users if user is not None and user.email]
+
+
+def notify_report_due(*, report_pk: int) -> None:
+    """The reminder e-mail, in each recipient's language when the account records one."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    report = FollowUpReport.objects.select_related(
+        "project__award__application__applicant",
+        "project__award__application__principal_investigator__user",
+    ).get(pk=report_pk)
+    for user in report_recipients(report):
+        language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+        with translation.override(language):
+            context = {"report": report, "project": report.project, "user": user,
+                       "overdue": report.due_on < timezone.localdate(report.reminded_at or timezone.now())}
+            subject = render_to_string("projects/email/report_due_subject.txt",
+                                       context).strip()
+            body = render_to_string("projects/email/report_due.txt", context)
+        send_mail(subject, body, None, [user.email])

@@ -423,6 +423,8 @@ class FollowUpReportFactory(DjangoModelFactory):
 
     project = factory.SubFactory(FundedProjectFactory)
     year = 2025
+    status = FollowUpReport.Status.SUBMITTED
+    due_on = factory.LazyAttribute(lambda o: dt.date(o.year + 1, 3, 31))
     submitted_on = dt.date(2025, 12, 15)
     summary = "Avancement conforme au calendrier."
 
@@ -435,6 +437,7 @@ class OutcomeFactory(DjangoModelFactory):
     kind = Outcome.Kind.PUBLICATION
     title = factory.Sequence(lambda n: f"Résultat {n}")
     date = dt.date(2025, 11, 3)
+    identifier = factory.Sequence(lambda n: f"10.5555/clara-test.{n}")
 
 
 class SupportActionFactory(DjangoModelFactory):

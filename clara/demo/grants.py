@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.text import slugify
 
 from clara.network.models import Organisation, Person, Team
@@ -882,18 +883,30 @@ def _sync_projects(net: Network, grants: Grants) -> None:
         for a in funded for year, (status, note) in a.statuses.items()
     ])
     reports = []
+    # The demo applicant's project has its last report due in three weeks from the day the
+    # demo is loaded (a deadline staff moved), so that a new user sees one to hand in; the
+    # other projects ongoing in the last year owe theirs since 31 March (overdue for staff).
+    soon = timezone.localdate() + timedelta(days=21)
     for a in funded:
         for year, (status, _note) in a.statuses.items():
             final = status == "completed"
             if status == "ongoing" and year <= 2024 or final:
                 reports.append({
-                    "project_id": a.project.pk, "year": year,
+                    "project_id": a.project.pk, "year": year, "status": "submitted",
+                    "due_on": date(year + 1, 3, 31),
                     "submitted_on": date(year, 6, 30) if final
                     else date(year + 1, 2, 5 + a.number % 20),
                     "summary": ("Rapport final : objectifs atteints, valorisation en cours."
                                 if final else
                                 "Rapport d'étape : recrutements effectués, premiers résultats "
                                 "conformes au calendrier."),
+                })
+            elif status == "ongoing":
+                demo_applicant = a.pi.user.email == DEMO_ACCOUNTS["applicant"]
+                reports.append({
+                    "project_id": a.project.pk, "year": year, "status": "expected",
+                    "due_on": soon if demo_applicant else date(year + 1, 3, 31),
+                    "submitted_on": None, "summary": "",
                 })
     sync_rows(FollowUpReport, ["project_id", "year"], reports)
     _sync_outcomes(grants)
@@ -911,13 +924,13 @@ def _sync_outcomes(grants: Grants) -> None:
         (project("blanc", 2023, 2), Kind.PUBLICATION, "Article dans une revue internationale",
          date(2025, 3, 18), "10.5555/clara-demo.2025.0002", 0, 0),
         (project("blanc", 2023, 6), Kind.FOLLOW_ON_FUNDING, "Financement ANR obtenu (JCJC)",
-         date(2025, 7, 10), "", 0, 250_000),
+         date(2025, 7, 10), "ANR", 0, 250_000),
         (project("thematise", 2023, 1), Kind.PUBLICATION, "Article de synthèse",
          date(2025, 2, 1), "10.5555/clara-demo.2025.0003", 0, 0),
         (project("poc", 2023, 0), Kind.PATENT, "Demande de brevet déposée (FR)",
-         date(2024, 9, 12), "", 0, 0),
+         date(2024, 9, 12), "FR2309876", 0, 0),
         (project("poc", 2023, 0), Kind.CLINICAL_TRIAL, "Essai clinique de phase I ouvert",
-         date(2025, 5, 20), "", 0, 0),
+         date(2025, 5, 20), "NCT06543210", 0, 0),
         (project("poc", 2023, 1), Kind.JOBS, "Recrutements R&D chez le partenaire industriel",
          date(2024, 12, 1), "", 2, 0),
         (project("poc", 2023, 3), Kind.JOBS, "Recrutements R&D chez le partenaire industriel",
@@ -926,8 +939,11 @@ def _sync_outcomes(grants: Grants) -> None:
         (project("maillage", 2023, 0), Kind.PUBLICATION, "Article dans une revue internationale",
          date(2025, 9, 15), "10.5555/clara-demo.2025.0004", 0, 0),
     ]
+    # A follow-on funding names its funder (kept in the identifier's column of the specs).
     sync_rows(Outcome, ["project_id", "kind", "title"], [
-        {"project_id": p.pk, "kind": kind, "title": title, "date": day, "identifier": ident,
+        {"project_id": p.pk, "kind": kind, "title": title, "date": day,
+         "identifier": "" if kind == Kind.FOLLOW_ON_FUNDING else ident,
+         "funder": ident if kind == Kind.FOLLOW_ON_FUNDING else "",
          "jobs": jobs, "amount": amount}
         for p, kind, title, day, ident, jobs, amount in specs
     ])

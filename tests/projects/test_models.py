@@ -67,7 +67,8 @@ CASES = [
             [
                 FollowUpReport(
                     project=report.project, year=report.year, submitted_on=report.submitted_on,
-                    summary="Second rapport de la même année.",
+                    summary="Second rapport de la même année.", due_on=report.due_on,
+                    status=report.status,
                 )
             ]
         ),
@@ -89,6 +90,19 @@ CASES = [
         arrange=f.FollowUpReportFactory,
         bad=lambda report: update(report, year=2101),
         good=lambda report: [update(report, year=2100)],
+    ),
+    Case(
+        "report_submitted_has_date",
+        arrange=f.FollowUpReportFactory,
+        bad=lambda report: update(report, submitted_on=None),
+        good=lambda report: [update(report, submitted_on=None, status="expected")],
+    ),
+    Case(
+        "report_submitted_has_date",
+        variant="accepted",
+        arrange=lambda: f.FollowUpReportFactory(status="accepted"),
+        bad=lambda report: update(report, submitted_on=None),
+        good=lambda report: [update(report, submitted_on=report.submitted_on)],
     ),
     Case(
         "outcome_amount_positive",
