@@ -161,7 +161,9 @@ def sort_rows(rows: list[RankingRow], sort: str) -> list[RankingRow]:
     key = SORTS.get(sort.lstrip("-"), SORTS[DEFAULT_SORT])[0]
     present = [r for r in rows if key(r) not in (None, "")]
     missing = [r for r in rows if key(r) in (None, "")]
-    present.sort(key=lambda r: (key(r), r.application.reference), reverse=descending)
+    # Ties keep the order of the references, whichever the direction.
+    present.sort(key=lambda r: r.application.reference)
+    present.sort(key=key, reverse=descending)
     missing.sort(key=lambda r: r.application.reference)
     return present + missing
 
