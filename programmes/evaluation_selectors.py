@@ -65,8 +65,8 @@ def review_attachment(*, user, review_pk: int, attachment_pk: int) -> Attachment
     """An attachment of an application the user reviews, after their declaration of no
     conflict, for experts and council members only; `Attachment.DoesNotExist` otherwise."""
     review = reviewer_review(user=user, pk=review_pk)
-    if (not review.sees_confidential or review.conflict_declared_at is None
-            or review.status == ReviewStatus.DECLINED):
+    undeclared = review.status == ReviewStatus.ASSIGNED and review.conflict_declared_at is None
+    if not review.sees_confidential or undeclared or review.status == ReviewStatus.DECLINED:
         raise Attachment.DoesNotExist
     return Attachment.objects.get(pk=attachment_pk, application_id=review.application_id)
 

@@ -61,7 +61,8 @@ def review_detail(request, pk):
     context = {"review": review, "call": review.application.call}
     if review.status == ReviewStatus.DECLINED:
         return render(request, "evaluations/review_declined.html", context)
-    if review.conflict_declared_at is None:
+    # Reviews recorded before the portal (imports, past years) have no declaration time.
+    if review.status == ReviewStatus.ASSIGNED and review.conflict_declared_at is None:
         form = ConflictForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from clara.demo.animation import build_animation
 from clara.demo.disbursements import sync_disbursements
+from clara.demo.evaluation import build_evaluation
 from clara.demo.grants import build_grants, sync_grants
 from clara.demo.network import DEMO_ACCOUNTS, DEMO_PASSWORD, build_network, sync_accounts
 from clara.demo.open_calls import build_open_calls
@@ -34,7 +35,10 @@ def load_demo() -> None:
     sync_disbursements()
     build_animation(net, grants)
     # The next edition's calls, open today: a new user always has one to apply to.
-    build_open_calls(net, grants)
+    open_calls = build_open_calls(net, grants)
+    # Reviewers, auditions, and a submitted application on an open call with reviews assigned
+    # to the demo reviewer accounts (clara/demo/evaluation.py).
+    build_evaluation(net, grants, open_calls)
     # Written in bulk, without model signals: the public pages must be recomputed.
     records_changed()
 

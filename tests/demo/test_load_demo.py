@@ -560,6 +560,8 @@ def test_load_demo_opens_the_next_edition_without_applications(demo):
     assert list(upcoming.values_list("programme__slug", flat=True)) == ["mobilites"]
     for call in [*open_calls, *upcoming]:
         assert call.year > Y
+        if call.track and call.track.code == "thematise":
+            continue  # the one submitted application of the reviewers' demo, below
         assert not call.applications.exists()
         assert call.criteria.count() >= 2
         assert call.cofunders.exists() and call.sites.count() == 4
@@ -572,3 +574,22 @@ def test_load_demo_opens_the_next_edition_without_applications(demo):
     # Still open in 59 days; key-figure years only up to the last year with closed records.
     assert open_calls.filter(closes_at__gt=now + dt.timedelta(days=59)).count() == 4
     assert years_with_records() == [2025, 2024, 2023]
+
+
+def test_load_demo_gives_the_demo_reviewers_an_application_to_review(demo):
+    from programmes.models import Audition, Reviewer
+
+    call = Call.objects.open_at(timezone.now()).get(track__code="thematise")
+    application = call.applications.get()
+    assert application.status == Application.Status.SUBMITTED
+    assert application.applicant.email not in DEMO_ACCOUNTS.values()
+    reviews = {r.reviewer.email: r for r in application.reviews.select_related("reviewer")}
+    assert {email: (r.role, r.status, r.conflict_declared_at) for email, r in reviews.items()} == {
+        DEMO_ACCOUNTS["reviewer"]: ("expert", "assigned", None),
+        DEMO_ACCOUNTS["patient"]: ("patient_partner", "assigned", None),
+    }
+    assert call.review_deadline > call.closes_at
+    assert call.criteria.filter(audience="patient").count() == 3
+    assert Reviewer.objects.get(user__email=DEMO_ACCOUNTS["patient"]).kind == "patient_partner"
+    assert Audition.objects.exclude(outcome="").exists()
+    assert not Review.objects.filter(status="submitted", recommendation="").exists()
