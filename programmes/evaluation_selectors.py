@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from programmes.evaluation import REVIEWABLE_STATUSES
@@ -30,11 +30,13 @@ def _visible_reviews(user) -> QuerySet[Review]:
 
 
 def reviewer_review_list(*, user) -> QuerySet[Review]:
-    """The reviewer's assignments, nearest review deadline first, with their call."""
+    """The reviewer's assignments, nearest review deadline first (the current ones), then
+    the past ones newest first, with their call."""
     return (
         _visible_reviews(user)
         .select_related("application__call")
-        .order_by("application__call__review_deadline", "application__reference")
+        .order_by(F("application__call__review_deadline").asc(nulls_last=True),
+                  "-application__call__closes_at", "application__reference")
     )
 
 
