@@ -41,7 +41,7 @@ from events.models import (
 )
 from funding.models import Award, CompanyInvestment, Contribution, Funder
 from programmes.models import Application, Call, InnovationDomain, Track
-from projects.models import ProjectYearStatus, SupportAction
+from projects.models import Outcome, ProjectYearStatus, SupportAction
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,22 @@ PUBLIC: dict[type[Model], Rows | Groups] = {
             Column(_("Statut"), lambda r: r.get_status_display()),
         ),
         ("project__name", "pk"),
+    ),
+    # A project's results: what, when, the public identifier (DOI, patent or trial number),
+    # jobs and follow-on money of the project (not of a person); never who recorded them.
+    Outcome: Rows(
+        ("project",),
+        (
+            Column(_("Projet"), lambda r: r.project.name),
+            Column(_("Type"), lambda r: r.get_kind_display(), secondary=True),
+            Column(_("Résultat"), lambda r: r.title),
+            Column(_("Date"), lambda r: _date(r.date), secondary=True),
+            Column(_("Identifiant"), lambda r: r.identifier, secondary=True),
+            Column(_("Emplois"), lambda r: r.jobs, Sum("jobs")),
+            Column(_("Financement obtenu"), lambda r: r.amount if r.amount else None,
+                   Sum("amount"), money=True),
+        ),
+        ("date", "pk"),
     ),
     SupportAction: Rows(
         (),

@@ -53,6 +53,11 @@ PLURAL_FORMS = {
     "projets lauréats Oncostarter Thématisé": npgettext_lazy("chiffre clef", "projet lauréat Oncostarter Thématisé", "projets lauréats Oncostarter Thématisé", "n"),
     "projets lauréats Oncostarter Interface": npgettext_lazy("chiffre clef", "projet lauréat Oncostarter Interface", "projets lauréats Oncostarter Interface", "n"),
     "pays de destination": npgettext_lazy("chiffre clef", "pays de destination", "pays de destination", "n"),
+    "publications des projets financés": npgettext_lazy("chiffre clef", "publication des projets financés", "publications des projets financés", "n"),
+    "brevets déposés": npgettext_lazy("chiffre clef", "brevet déposé", "brevets déposés", "n"),
+    "essais cliniques": npgettext_lazy("chiffre clef", "essai clinique", "essais cliniques", "n"),
+    "produits mis sur le marché": npgettext_lazy("chiffre clef", "produit mis sur le marché", "produits mis sur le marché", "n"),
+    "emplois R&D créés": npgettext_lazy("chiffre clef", "emploi R&D créé", "emplois R&D créés", "n"),
 }
 
 

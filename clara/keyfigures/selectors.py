@@ -20,6 +20,8 @@ How the year is decided (dates are read in Europe/Paris, the project's TIME_ZONE
 - calls and their applications: the call's closing date-time;
 - awards, contributions and planned company investments: the award's decision date-time;
 - project status and team census: the `year` stored on that yearly record;
+- outcomes of funded projects (publications, patents, trials, products, jobs, follow-on
+  funding): their date;
 - events (and their speakers, posters, prizes, surveys), international actions and support
   actions: their (start) date;
 - companies and working groups: their activity period overlaps the year.
@@ -63,7 +65,7 @@ from events.models import (
 )
 from funding.models import Award, CompanyInvestment, Contribution, Funder
 from programmes.models import Application, Call, Decision, InnovationDomain, Programme, Track
-from projects.models import ProjectYearStatus, SupportAction
+from projects.models import Outcome, ProjectYearStatus, SupportAction
 
 P = Programme.Kind
 E = Event.Kind
@@ -113,6 +115,7 @@ FAMILIES: dict[str, Callable] = {
     "investments": lambda year: CompanyInvestment.objects.filter(award__decided_at__year=year),
     "statuses": lambda year: ProjectYearStatus.objects.filter(year=year),
     "support": lambda year: SupportAction.objects.filter(date__year=year),
+    "outcomes": lambda year: Outcome.objects.filter(date__year=year),
     "events": _events,
     "speakers": lambda year: EventSpeaker.objects.filter(event__start_date__year=year),
     "posters": lambda year: Poster.objects.filter(event__start_date__year=year),
@@ -253,6 +256,7 @@ SECTIONS = {
     "oncostarter": _("Dispositif de soutien Émergence — Oncostarter"),
     "poc": _("Valorisation et transfert — Preuve du Concept"),
     "structuring": _("Maillage du territoire — Projets structurants"),
+    "outcomes": _("Résultats des projets financés"),
     "skills": _("Compétences"),
     "international": _("International"),
 }
@@ -313,6 +317,34 @@ def _ongoing(short: str, programme: str) -> Figure:
         Q(status=ProjectYearStatus.Status.ONGOING,
           project__award__application__call__programme__kind=programme),
     )
+
+
+def _outcome_figures() -> list[Figure]:
+    """What the funded projects report as their results, in the year of each result's date
+    (recorded by their principal investigators, or by staff)."""
+    kind = Outcome.Kind
+    return [
+        Figure("outcomes.publications", "outcomes", _("publications des projets financés"),
+               _("Publications (avec leur DOI) des projets financés, datées de l'année."),
+               "outcomes", count(), Q(kind=kind.PUBLICATION)),
+        Figure("outcomes.patents", "outcomes", _("brevets déposés"),
+               _("Brevets des projets financés, datés de l'année."), "outcomes", count(),
+               Q(kind=kind.PATENT)),
+        Figure("outcomes.clinical_trials", "outcomes", _("essais cliniques"),
+               _("Essais cliniques (avec leur numéro d'enregistrement) issus des projets "
+                 "financés, datés de l'année."), "outcomes", count(), Q(kind=kind.CLINICAL_TRIAL)),
+        Figure("outcomes.products", "outcomes", _("produits mis sur le marché"),
+               _("Produits issus des projets financés mis sur le marché dans l'année."),
+               "outcomes", count(), Q(kind=kind.PRODUCT)),
+        Figure("outcomes.jobs", "outcomes", _("emplois R&D créés"),
+               _("Somme des emplois R&D créés déclarés par les projets financés, datés de "
+                 "l'année."), "outcomes", total("jobs"), Q(kind=kind.JOBS)),
+        Figure("outcomes.follow_on_eur", "outcomes",
+               _("de financements obtenus ensuite par les projets"),
+               _("Somme des financements obtenus par les projets financés après le soutien du "
+                 "CLARA, datés de l'année."), "outcomes", total("amount", "eur"),
+               Q(kind=kind.FOLLOW_ON_FUNDING)),
+    ]
 
 
 def _event_kind(key, section, label, definition, kind, measure=None, **more) -> Figure:
@@ -450,6 +482,8 @@ def _static_catalogue() -> list[Figure]:
                _("Contributions aux financements Projets structurants décidés dans l'année."),
                "contributions", total("amount", "eur"),
                Q(**{contribution_programme: P.STRUCTURING})),
+
+        *_outcome_figures(),
 
         _event_kind("skills.trainings", "skills", _("formations"), _("Formations de l'année."),
                     E.TRAINING),

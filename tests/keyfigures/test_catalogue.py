@@ -22,7 +22,7 @@ from clara.keyfigures.selectors import (
 from events.models import Event, InternationalAction, Poster
 from funding.models import Funder
 from programmes.models import Application, Decision, Programme, Track
-from projects.models import ProjectYearStatus
+from projects.models import Outcome, ProjectYearStatus
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,8 @@ def _day(rng, year):
 def _random_records(seed: int) -> None:
     """A few dozen varied records spread over three years."""
     rng = random.Random(seed)
+    # The outcomes draw from their own generator: the other records stay those of the seed.
+    outcome_rng = random.Random(-seed)
     sites = [f.SiteFactory() for _ in range(3)]
     programmes = {kind: f.ProgrammeFactory(kind=kind) for kind in Programme.Kind.values}
     tracks = {code: f.TrackFactory(programme=programmes["oncostarter"], code=code)
@@ -91,6 +93,13 @@ def _random_records(seed: int) -> None:
                             status=rng.choice([ProjectYearStatus.Status.ONGOING,
                                                *ProjectYearStatus.Status.values]),
                         )
+                        for outcome_kind in outcome_rng.sample(Outcome.Kind.values,
+                                                               outcome_rng.randint(0, 3)):
+                            f.OutcomeFactory(
+                                project=project, kind=outcome_kind,
+                                date=_day(outcome_rng, outcome_rng.choice(YEARS)),
+                                jobs=outcome_rng.randint(1, 4),
+                                amount=Decimal(outcome_rng.randint(1, 9) * 10000))
         f.SupportActionFactory(date=_day(rng, year))
         forum = f.EventFactory(kind=Event.Kind.FORUM, role=Event.Role.ORGANISED,
                                start_date=dt.date(year, 11, 3), end_date=dt.date(year, 11, 4),
@@ -137,6 +146,11 @@ def _random_records(seed: int) -> None:
                                          country=rng.choice(["DE", "CA", "JP"]),
                                          start_date=_day(rng, year), end_date=None)
     f.WorkingGroupFactory(started_on=dt.date(2023, 1, 1), ended_on=dt.date(2025, 3, 1))
+    # One result of each kind, so that every outcome figure moves whatever the draw above.
+    project = f.FundedProjectFactory()
+    for outcome_kind in Outcome.Kind.values:
+        f.OutcomeFactory(project=project, kind=outcome_kind, date=dt.date(2025, 5, 5), jobs=2,
+                         amount=Decimal("50000"))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -172,8 +186,8 @@ def test_key_figures_query_count_is_fixed_on_random_records():
     _random_records(4)
     with CaptureQueriesContext(connection) as many:
         key_figures_for_year(2025, catalogue)
-    assert len(few.captured_queries) == 19
-    assert len(many.captured_queries) == 19
+    assert len(few.captured_queries) == 20
+    assert len(many.captured_queries) == 20
 
 
 def test_a_new_catalogue_entry_is_computed_and_drilled_down_without_other_code():

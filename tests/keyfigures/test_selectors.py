@@ -370,8 +370,8 @@ def test_key_figures_query_count_does_not_grow_with_records(lyon, oncostarter):
         figures = key_figures_for_year(2025)
     assert figures["network.teams"] == 11
     # One query lists the sites, then one per family of records.
-    assert len(few.captured_queries) == 20
-    assert len(many.captured_queries) == 20
+    assert len(few.captured_queries) == 21
+    assert len(many.captured_queries) == 21
 
 
 def test_figure_records_match_figure_on_scenario(lyon, oncostarter):

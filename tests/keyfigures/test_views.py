@@ -158,8 +158,8 @@ def _queries_with_few_and_many_rows(client, lyon, url: str) -> tuple[int, int]:
 
 
 def test_keyfigures_page_query_count_is_bounded(client, lyon):
-    # The figures of the year and of the year before (2 × 20), the years with records (3).
-    assert _queries_with_few_and_many_rows(client, lyon, "/chiffres-clefs/2025/") == (42, 42)
+    # The figures of the year and of the year before (2 × 21), the years with records (3).
+    assert _queries_with_few_and_many_rows(client, lyon, "/chiffres-clefs/2025/") == (44, 44)
 
 
 def test_keyfigures_records_list_has_as_many_rows_as_the_figure(client, lyon):
@@ -337,9 +337,9 @@ def test_keyfigures_dashboard_linked_from_admin_index(client):
 
 def test_keyfigures_dashboard_query_count_is_bounded(client, lyon):
     login_with_mfa(client, StaffUserFactory(is_superuser=True))
-    # Session and user (2), the figures of two years (40), the years (3), the checks (7).
+    # Session and user (2), the figures of two years (42), the years (3), the checks (7).
     url = "/admin/chiffres-clefs/2025/"
-    assert _queries_with_few_and_many_rows(client, lyon, url) == (51, 51)
+    assert _queries_with_few_and_many_rows(client, lyon, url) == (53, 53)
 
 
 def test_every_counted_figure_label_agrees_with_its_number():

@@ -537,3 +537,43 @@ def test_admin_action_accepts_submitted_reports_with_history(superuser_client, s
     last = report.history.first()
     assert (last.history_user, last.status) == (superuser, Report.ACCEPTED)
     assert last.prev_record.status == Report.SUBMITTED
+
+
+# --- Key figures -----------------------------------------------------------------------------
+
+
+def test_outcomes_recorded_by_the_pi_move_the_figures_of_their_year(pi, project):
+    from clara.keyfigures.selectors import figure_records, key_figures_for_year
+
+    keys = ("outcomes.publications", "outcomes.clinical_trials", "outcomes.jobs",
+            "outcomes.follow_on_eur", "outcomes.patents")
+    before = {year: {k: key_figures_for_year(year)[k] for k in keys} for year in (2024, 2025)}
+    assert before[2025] == {"outcomes.publications": 0, "outcomes.clinical_trials": 0,
+                            "outcomes.jobs": 0, "outcomes.follow_on_eur": Decimal("0"),
+                            "outcomes.patents": 0}
+    publication = _record(project, pi, identifier="10.1000/a", date=dt.date(2025, 12, 31))
+    _record(project, pi, kind=Kind.CLINICAL_TRIAL, identifier="NCT06543210",
+            date=dt.date(2025, 1, 1))
+    _record(project, pi, kind=Kind.JOBS, jobs=3, date=dt.date(2025, 6, 1))
+    _record(project, pi, kind=Kind.FOLLOW_ON_FUNDING, amount=Decimal("120000"), funder="ERC",
+            date=dt.date(2025, 6, 1))
+    _record(project, pi, kind=Kind.PATENT, identifier="EP4123456", date=dt.date(2024, 12, 31))
+    after = key_figures_for_year(2025)
+    assert {k: after[k] for k in keys} == {
+        "outcomes.publications": 1, "outcomes.clinical_trials": 1, "outcomes.jobs": 3,
+        "outcomes.follow_on_eur": Decimal("120000"), "outcomes.patents": 0}
+    assert key_figures_for_year(2024)["outcomes.patents"] == 1
+    assert list(figure_records("outcomes.publications", 2025)) == [publication]
+    services.outcome_delete(outcome=publication, by=pi)
+    assert key_figures_for_year(2025)["outcomes.publications"] == 0
+
+
+def test_public_representation_of_outcomes_names_no_person(pi, project):
+    from clara.public import representation_of
+
+    outcome = _record(project, pi, kind=Kind.FOLLOW_ON_FUNDING, amount=Decimal("1000"),
+                      funder="ANR", title="ANR JCJC")
+    row = [column.value(outcome) for column in representation_of(Outcome).columns]
+    assert row[:3] == [project.name, "Financement obtenu ensuite", "ANR JCJC"]
+    for value in row:
+        assert str(value) not in (pi.email, pi.get_full_name(), str(pi.person))
