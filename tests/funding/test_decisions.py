@@ -628,3 +628,27 @@ def test_award_changelist_with_paid_and_remaining_keeps_its_query_count(staff_cl
         other = _select(_under_review(call), [funder], ["1000"])
         disbursement_plan(award=other, amount=Decimal("500"), funder=funder)
     assert _award_list_queries(staff_client) == single
+
+
+def test_call_and_application_pages_link_to_the_ranking_and_the_decision(staff_client):
+    call, _ = _call()
+    application = _under_review(call)
+    decided = f.ApplicationFactory(call=call, status=S.NOT_SELECTED)
+    body = staff_client.get(f"/admin/programmes/call/{call.pk}/change/").content.decode()
+    assert _ranking_url(call) in body
+    body = staff_client.get(
+        f"/admin/programmes/application/{application.pk}/change/").content.decode()
+    assert f"/admin/programmes/application/{application.pk}/retenir/" in body
+    assert f"/admin/programmes/application/{application.pk}/ne-pas-retenir/" in body
+    body = staff_client.get(f"/admin/programmes/application/{decided.pk}/change/").content.decode()
+    assert "/retenir/" not in body and _ranking_url(call) in body
+
+
+def test_ranking_ties_keep_the_order_of_the_references():
+    call, _ = _call()
+    criterion = f.EvaluationCriterionFactory(call=call)
+    for reference in ("APP-2", "APP-1", "APP-3"):
+        _scored(_under_review(call, reference=reference), [(criterion, 3)])
+    for sort in ("note", "-note", "rang"):
+        assert [r.application.reference for r in ranking.call_ranking(call=call, sort=sort)] == [
+            "APP-1", "APP-2", "APP-3"]
