@@ -28,7 +28,8 @@ class OutcomeForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type de résultat"), choices=Outcome.Kind.choices)
     title = forms.CharField(label=_("Intitulé"), max_length=300,
                             help_text=_("Titre de l'article, du brevet, de l'essai, du produit…"))
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}),
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"},
+                                                                   format="%Y-%m-%d"),
                            help_text=_("Le résultat compte dans les chiffres clefs de "
                                        "l'année de cette date."))
     identifier = forms.CharField(

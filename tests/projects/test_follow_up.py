@@ -577,3 +577,9 @@ def test_public_representation_of_outcomes_names_no_person(pi, project):
     assert row[:3] == [project.name, "Financement obtenu ensuite", "ANR JCJC"]
     for value in row:
         assert str(value) not in (pi.email, pi.get_full_name(), str(pi.person))
+
+
+def test_outcome_form_offers_today_in_the_date_input_format(client, pi, project):
+    client.force_login(pi)
+    html = client.get(reverse("projects:outcome_add", args=[project.pk])).content.decode()
+    assert f'type="date" name="date" value="{timezone.localdate().isoformat()}"' in html
