@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from clara.network.models import Site
@@ -16,6 +16,7 @@ from programmes.models import (
     EvaluationCriterion,
     InnovationDomain,
     RequiredDocument,
+    Review,
 )
 
 
@@ -84,6 +85,13 @@ def applicant_application_list(*, user) -> QuerySet[Application]:
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def reviewer_review_counts(*, user) -> dict:
+    """The user's reviews as a reviewer: {"total": n, "to_do": m} (assigned, not yet given),
+    in one query; both 0 for someone who reviews nothing."""
+    return Review.objects.filter(reviewer=user).aggregate(
+        total=Count("pk"), to_do=Count("pk", filter=Q(status=Review.Status.ASSIGNED)))
 
 
 def applicant_application(*, user, reference: str) -> Application:

@@ -32,6 +32,7 @@ from programmes.selectors import (
     applicant_application,
     applicant_application_list,
     application_missing,
+    reviewer_review_counts,
 )
 
 Status = Application.Status
@@ -78,6 +79,7 @@ def dashboard(request):
         "rows": rows, "has_profile": hasattr(request.user, "person"),
         "projects": list(pi_project_list(user=request.user)), "today": timezone.localdate(),
         "profile_url": _profile_url(reverse("applications:dashboard")),
+        "reviews": reviewer_review_counts(user=request.user),
     })
 
 

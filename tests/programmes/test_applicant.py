@@ -434,7 +434,7 @@ def test_dashboard_lists_own_applications_with_what_is_missing_in_bounded_querie
         _complete(services.application_start(call=other, applicant=user))
     many, page = queries()
     assert page.count("/mon-espace/demandes/") == 4
-    assert (one, many) == (10, 10)
+    assert (one, many) == (11, 11)
 
 
 def test_pages_exist_in_english(client):
@@ -479,3 +479,14 @@ def test_two_concurrent_submits_give_one_submission_and_one_email():
     assert Application.objects.filter(pk=application.pk, status="submitted").count() == 1
     assert application.history.filter(status="submitted").count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_dashboard_leads_a_reviewer_to_their_reviews(client):
+    from tests.factories import ReviewerFactory, ReviewFactory
+
+    reviewer = ReviewerFactory().user
+    client.force_login(reviewer)
+    assert "/evaluations/" not in client.get("/mon-espace/").content.decode()
+    ReviewFactory(reviewer=reviewer)
+    page = client.get("/mon-espace/").content.decode()
+    assert "Vous avez 1 évaluation à rendre." in page and 'href="/evaluations/"' in page
