@@ -185,7 +185,7 @@ def test_dashboard_query_count_does_not_grow_with_projects(client, pi):
         project = _project(pi)
         _expected(project)
         _expected(project, year=2024)
-    assert _dashboard_queries(client, pi) == one == 12
+    assert _dashboard_queries(client, pi) == one == 13
 
 
 def test_pi_project_list_is_three_queries(pi):
