@@ -108,7 +108,9 @@ def project_status_set(
     *, project: FundedProject, year: int, status: str, note: str = "", by: User | None = None
 ) -> ProjectYearStatus:
     """Record where `project` stands in `year` (creating or changing that year's row), in
-    keeping with its other years: a completed or stopped project never resumes."""
+    keeping with its other years: a completed or stopped project never resumes. A year the
+    project is under way ("en cours") is a year it reports on: its follow-up report is expected
+    (`report_expect`, due 31 March of the next year)."""
     FundedProject.objects.select_for_update().filter(pk=project.pk).exists()
     row = ProjectYearStatus.objects.filter(project=project, year=year).first()
     project_status_check(
@@ -120,6 +122,8 @@ def project_status_set(
     row.full_clean()
     row._history_user = by
     row.save()
+    if status == ProjectYearStatus.Status.ONGOING:
+        report_expect(project=project, year=year, by=by)
     return row
 
 

@@ -583,3 +583,17 @@ def test_outcome_form_offers_today_in_the_date_input_format(client, pi, project)
     client.force_login(pi)
     html = client.get(reverse("projects:outcome_add", args=[project.pk])).content.decode()
     assert f'type="date" name="date" value="{timezone.localdate().isoformat()}"' in html
+
+
+def test_a_year_under_way_expects_its_report(pi):
+    import datetime
+
+    from projects.models import ProjectYearStatus
+    from projects.services import project_status_set
+
+    project = _project(pi)
+    project_status_set(project=project, year=2032, status=ProjectYearStatus.Status.ONGOING)
+    report = project.reports.get(year=2032)
+    assert (report.status, report.due_on) == ("expected", datetime.date(2033, 3, 31))
+    project_status_set(project=project, year=2033, status=ProjectYearStatus.Status.COMPLETED)
+    assert not project.reports.filter(year=2033).exists()
