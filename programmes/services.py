@@ -41,6 +41,7 @@ STATUS_OF_OUTCOME: dict[str, str] = {
 OUTCOME_OF_STATUS = {status: outcome for outcome, status in STATUS_OF_OUTCOME.items()}
 
 HISTORY_IMPORT_REASON = "Import de l'historique"
+FINAL_OUTCOMES = frozenset({Outcome.SELECTED, Outcome.NOT_SELECTED})
 
 
 def call_check_budget(*, call: Call, budget: Decimal) -> None:
@@ -156,6 +157,12 @@ def decision_record(
     _save_with_history(decision, by=by)
     current.status = STATUS_OF_OUTCOME[outcome]
     _save_with_history(current, by=by)
+    if outcome in FINAL_OUTCOMES:
+        # Whatever records it (the Retenir page, the admin's status field, the decisions
+        # admin, a bulk action), the applicant is told once the transaction commits: by then
+        # an award recorded in the same transaction is there for the e-mail to state.
+        reference = current.reference
+        transaction.on_commit(lambda: notify_decision(reference=reference))
     application.refresh_from_db()
     return decision
 
@@ -549,3 +556,35 @@ def format_paris(moment: datetime.datetime) -> str:
     return _("%(date)s à %(time)s") % {
         "date": date_format(local, "SHORT_DATE_FORMAT"), "time": local.strftime("%H:%M:%S")
     }
+
+
+def decision_email_language(user: User) -> str:
+    """The applicant's language for e-mails: the one they submitted in, else the site's."""
+    from django.conf import settings
+
+    return user.language or settings.LANGUAGE_CODE
+
+
+def notify_decision(*, reference: str) -> None:
+    """E-mail the applicant the committee's final decision, in their language, from the
+    templates `programmes/email/decision_{selected,not_selected}[_subject].txt`; the amount
+    when the award is recorded."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    # The award is reached through its reverse relation: programmes never imports funding.
+    application = (Application.objects.select_related("call", "applicant", "award")
+                   .get(reference=reference))
+    outcome = ("selected" if application.status == Application.Status.SELECTED
+               else "not_selected")
+    award = getattr(application, "award", None) if outcome == "selected" else None
+    committee_date = (application.decisions.filter(outcome=outcome)
+                      .values_list("committee_date", flat=True).first())
+    with translation.override(decision_email_language(application.applicant)):
+        context = {"application": application, "committee_date": committee_date,
+                   "amount": format_euros(award.amount) if award else ""}
+        subject = render_to_string(f"programmes/email/decision_{outcome}_subject.txt",
+                                   context).strip()
+        body = render_to_string(f"programmes/email/decision_{outcome}.txt", context)
+    send_mail(subject, body, None, [application.applicant.email])

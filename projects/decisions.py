@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -78,8 +77,6 @@ def application_select(
         if start_date.year > decided_year:
             project_status_set(project=project, year=start_date.year,
                                status=ProjectYearStatus.Status.ONGOING, by=by)
-    reference = application.reference
-    transaction.on_commit(lambda: notify_decision(reference=reference))
     return award
 
 
@@ -95,37 +92,7 @@ def application_reject(
 ) -> Decision:
     """Record the committee's decision not to select `application`; the applicant is told by
     e-mail after the commit."""
-    decision = decision_record(application=application, outcome=Decision.Outcome.NOT_SELECTED,
-                               committee_date=committee_date, notes=notes, by=by)
-    reference = application.reference
-    transaction.on_commit(lambda: notify_decision(reference=reference))
-    return decision
+    return decision_record(application=application, outcome=Decision.Outcome.NOT_SELECTED,
+                           committee_date=committee_date, notes=notes, by=by)
 
 
-def decision_email_language(user: User) -> str:
-    """The applicant's language for e-mails: the one they submitted in, else the site's."""
-    return user.language or settings.LANGUAGE_CODE
-
-
-def notify_decision(*, reference: str) -> None:
-    """E-mail the applicant the committee's final decision, in their language."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    from clara.formatting import format_euros
-
-    application = (Application.objects.select_related("call", "applicant", "award")
-                   .get(reference=reference))
-    outcome = ("selected" if application.status == Application.Status.SELECTED
-               else "not_selected")
-    award = getattr(application, "award", None) if outcome == "selected" else None
-    committee_date = (application.decisions.filter(outcome=outcome)
-                      .values_list("committee_date", flat=True).first())
-    with translation.override(decision_email_language(application.applicant)):
-        context = {"application": application, "committee_date": committee_date,
-                   "amount": format_euros(award.amount) if award else ""}
-        subject = render_to_string(f"programmes/email/decision_{outcome}_subject.txt",
-                                   context).strip()
-        body = render_to_string(f"programmes/email/decision_{outcome}.txt", context)
-    send_mail(subject, body, None, [application.applicant.email])

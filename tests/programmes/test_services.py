@@ -369,3 +369,31 @@ def test_call_check_budget_skips_a_new_call_or_a_missing_budget():
     call_check_budget(call=call, budget=None)
     with pytest.raises(ValidationError):
         call_check_budget(call=call, budget=Decimal("10"))
+
+
+def test_every_final_decision_tells_the_applicant_once_after_the_commit(
+    django_capture_on_commit_callbacks,
+):
+    """However it is recorded (admin status field, decisions admin, bulk action, the Retenir
+    page), a final decision e-mails the applicant; an intermediate one does not."""
+    from django.core import mail
+
+    eligible = f.ApplicationFactory(status=S.SUBMITTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_set_status(application=eligible, status=S.ELIGIBLE,
+                               committee_date=datetime.date(2025, 6, 1))
+    assert mail.outbox == []
+
+    rejected = f.ApplicationFactory(status=S.UNDER_REVIEW)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_set_status(application=rejected, status=S.NOT_SELECTED,
+                               committee_date=datetime.date(2025, 6, 26))
+    selected = f.ApplicationFactory(status=S.UNDER_REVIEW)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_set_status(application=selected, status=S.SELECTED,
+                               committee_date=datetime.date(2025, 6, 26))
+    assert [m.to for m in mail.outbox] == [[rejected.applicant.email],
+                                           [selected.applicant.email]]
+    assert "n'a pas été retenue" in mail.outbox[0].body
+    assert "a retenu votre demande" in mail.outbox[1].body
+    assert "Montant accordé" not in mail.outbox[1].body  # no award recorded (yet)
