@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -510,3 +511,40 @@ def test_staff_call_page_query_count_does_not_grow(client, django_assert_num_que
     _assigned(_reviewer(Review.Role.PATIENT_PARTNER), call, 2)
     with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks (select_for_update) need PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_submits_of_one_review_give_one_set_of_scores(world):
+    """A double click or two tabs: one submission, one score per criterion."""
+    import threading
+
+    from programmes.models import ReviewScore
+
+    review, expert = world["expert_review"], world["expert"]
+    a, b = world["science"]
+    _declare(review, expert)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit():
+        try:
+            barrier.wait()
+            evaluation.review_submit(review=Review.objects.get(pk=review.pk),
+                                     scores={a.pk: 4, b.pk: 3}, recommendation="fund",
+                                     comments="", by=expert)
+            outcomes.append("submitted")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "submitted"]
+    assert ReviewScore.objects.filter(review=review).count() == 2
