@@ -61,6 +61,7 @@ urlpatterns += i18n_patterns(
     path("chiffres-clefs/", include("clara.keyfigures.urls")),
     path("", include("clara.accounts.urls")),
     path("appels/", include("programmes.urls_calls")),
+    path("projets/", include("projects.urls_public")),
     path("evaluations/", include("programmes.evaluation_urls")),
     path("", include("programmes.urls")),
     path("", include("projects.urls")),

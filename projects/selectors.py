@@ -11,7 +11,7 @@ import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from projects.models import FollowUpReport, FundedProject, Outcome
+from projects.models import FollowUpReport, FundedProject, Outcome, ProjectYearStatus
 
 Report = FollowUpReport.Status
 
@@ -79,3 +79,34 @@ def reports_to_remind(*, today: datetime.date, days: int) -> QuerySet[FollowUpRe
         status=Report.EXPECTED, reminded_at__isnull=True,
         due_on__lte=today + datetime.timedelta(days=days),
     ).order_by("due_on", "pk")
+
+
+# --- The public pages of funded projects ------------------------------------------------------
+
+def funded_project_list_public() -> QuerySet[FundedProject]:
+    """Every funded project for the public list, newest first, with what a row shows."""
+    return (
+        FundedProject.objects
+        .select_related("site", "award__application__call__programme")
+        .order_by("-start_date", "name", "pk")
+    )
+
+
+def funded_project_public(*, pk: int) -> FundedProject:
+    """One funded project with what its public page shows (fixed number of queries):
+    its award and the co-funders' shares, its yearly statuses and its outcomes.
+    `FundedProject.DoesNotExist` otherwise."""
+    from funding.models import Contribution
+
+    return (
+        funded_project_list_public()
+        .select_related("award__application__principal_investigator")
+        .prefetch_related(
+            Prefetch("award__contributions",
+                     queryset=Contribution.objects.select_related("funder")
+                     .order_by("-amount", "funder__name")),
+            Prefetch("year_statuses", queryset=ProjectYearStatus.objects.order_by("year")),
+            Prefetch("outcomes", queryset=Outcome.objects.order_by("-date", "pk")),
+        )
+        .get(pk=pk)
+    )

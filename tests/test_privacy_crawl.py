@@ -20,6 +20,7 @@ from django.test import Client, override_settings
 from clara.keyfigures.selectors import figure_catalogue
 from clara.network.models import Person
 from programmes.models import Application, Call
+from projects.models import FundedProject
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,8 @@ MAX_PAGES = 5000
 def _seeds() -> list[str]:
     seeds = []
     for prefix in LANGUAGES:
-        seeds += [f"{prefix}/", f"{prefix}/chiffres-clefs/", f"{prefix}/appels/"]
+        seeds += [f"{prefix}/", f"{prefix}/chiffres-clefs/", f"{prefix}/appels/",
+                  f"{prefix}/projets/"]
         for year in YEARS:
             seeds += [f"{prefix}/chiffres-clefs/{year}/", f"{prefix}/chiffres-clefs/{year}/csv/"]
             seeds += [f"{prefix}/chiffres-clefs/{year}/{key}/" for key in figure_catalogue()]
@@ -86,9 +88,10 @@ def crawl(django_db_setup, django_db_blocker):
             .values_list("reference", "title")
         )
         call_slugs = list(Call.objects.values_list("slug", flat=True))
+        project_ids = list(FundedProject.objects.values_list("pk", flat=True))
         transaction.set_rollback(True)
     return {"pages": pages, "statuses": statuses, "people": people, "unselected": unselected,
-            "call_slugs": call_slugs}
+            "call_slugs": call_slugs, "project_ids": project_ids}
 
 
 def _names(person) -> list[str]:
@@ -110,6 +113,11 @@ def test_crawl_reaches_every_figure_in_both_languages_without_error(crawl):
     for prefix in LANGUAGES:
         for slug in crawl["call_slugs"]:
             assert f"{prefix}/appels/{slug}/" in crawl["pages"]
+    # Every funded project's public page, in both languages.
+    assert crawl["project_ids"]
+    for prefix in LANGUAGES:
+        for pk in crawl["project_ids"]:
+            assert f"{prefix}/projets/{pk}/" in crawl["pages"]
 
 
 def test_no_public_page_names_a_person_without_consent(crawl):

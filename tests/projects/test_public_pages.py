@@ -1,0 +1,94 @@
+"""The public pages of funded projects: what they show, what they never show, bounded
+queries, both languages."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from projects.models import Outcome
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _project(*, consent=False, name="LIPISCAN"):
+    person = f.PersonFactory(first_name="Camille", last_name=f"Martin-{name}",
+                             public_consent_on=dt.date(2025, 1, 2) if consent else None)
+    application = f.ApplicationFactory(principal_investigator=person,
+                                       status="selected")
+    award = f.AwardFactory(application=application, amount=Decimal("40000"))
+    project = f.FundedProjectFactory(award=award, name=name,
+                                     public_summary="Mieux voir les tumeurs.")
+    return project
+
+
+def _get(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, len(queries.captured_queries)
+
+
+def test_project_page_names_the_investigator_only_with_consent(client):
+    hidden, shown = _project(name="SECRET"), _project(consent=True, name="PUBLIC")
+    hidden_page = client.get(f"/projets/{hidden.pk}/").content.decode()
+    assert "Mieux voir les tumeurs." in hidden_page
+    assert re.search(r"40\s000 €", hidden_page)
+    assert "Martin-SECRET" not in hidden_page
+    assert "Martin-PUBLIC" in client.get(f"/projets/{shown.pk}/").content.decode()
+
+
+def test_project_page_lists_outcomes_without_who_recorded_them(client):
+    project = _project()
+    recorder = f.UserFactory(first_name="Zoé", last_name="Saisie")
+    Outcome.objects.create(project=project, kind=Outcome.Kind.PUBLICATION,
+                           title="Imagerie peropératoire", date=dt.date(2025, 5, 1),
+                           identifier="10.1000/xyz123", recorded_by=recorder)
+    page = client.get(f"/projets/{project.pk}/").content.decode()
+    assert "Imagerie peropératoire" in page and "10.1000/xyz123" in page
+    assert "Saisie" not in page
+
+
+def test_unknown_or_malformed_project_is_404(client):
+    for url in ("/projets/999999/", "/projets/99999999999999999999999/", "/projets/abc/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_project_list_and_page_run_the_same_queries_with_few_and_many_rows(client):
+    first = _project(name="UN")
+    _response, one = _get(client, "/projets/")
+    _response, page_one = _get(client, f"/projets/{first.pk}/")
+    for index in range(4):
+        project = _project(name=f"P{index}")
+        Outcome.objects.create(project=first, kind=Outcome.Kind.PUBLICATION,
+                               title=f"Article {index}", date=dt.date(2025, 5, 1),
+                               identifier=f"10.1000/a{index}")
+        assert project.pk
+    from django.core.cache import caches
+
+    caches["public"].clear()
+    response, many = _get(client, "/projets/")
+    assert len(re.findall(r'href="/projets/\d+/"', response.content.decode())) == 5
+    caches["public"].clear()
+    _response, page_many = _get(client, f"/projets/{first.pk}/")
+    assert (one, many) == (2, 2)
+    assert (page_one, page_many) == (4, 4)
+
+
+def test_pages_exist_in_english(client):
+    project = _project()
+    assert client.get("/en/projets/").status_code == 200
+    response = client.get(f"/en/projets/{project.pk}/")
+    assert response.status_code == 200 and response["Content-Language"] == "en"
+
+
+def test_project_list_is_paginated(client):
+    for index in range(26):
+        _project(name=f"P{index:02d}")
+    first = client.get("/projets/").content.decode()
+    assert len(re.findall(r'href="/projets/\d+/"', first)) == 25 and 'href="?page=2"' in first
+    assert len(re.findall(r'href="/projets/\d+/"', client.get("/projets/?page=2")
+                          .content.decode())) == 1
