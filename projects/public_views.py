@@ -18,7 +18,7 @@ PER_PAGE = 25
 
 def _cell(column, record):
     value = column.value(record)
-    if value is None:
+    if value is None or value == 0:  # no jobs, no amount: a publication's row says nothing
         return ""
     return format_euros(value) if column.money else value
 
