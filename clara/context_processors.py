@@ -12,10 +12,24 @@ def language_links(request) -> dict:
         return {}
     current = get_language()
     path = request.get_full_path()
+    links = [
+        {"code": code, "name": name, "url": translate_url(path, code),
+         "current": code == current}
+        for code, name in settings.LANGUAGES
+    ]
+    # For search engines and sharing: the page's absolute address in its language (the only
+    # query kept is the page number) and its address in each language, French as x-default.
+    page = request.GET.get("page", "")
+    suffix = f"?page={page}" if page.isdigit() and page != "1" else ""
+
+    def absolute(url: str) -> str:
+        return request.build_absolute_uri(url.split("?", 1)[0]) + suffix
+
+    alternates = [{"hreflang": link["code"], "href": absolute(link["url"])} for link in links]
+    alternates.append({"hreflang": "x-default", "href": absolute(
+        translate_url(path, settings.LANGUAGE_CODE))})
     return {
-        "language_links": [
-            {"code": code, "name": name, "url": translate_url(path, code),
-             "current": code == current}
-            for code, name in settings.LANGUAGES
-        ]
+        "language_links": links,
+        "canonical_url": absolute(request.path),
+        "alternate_links": alternates,
     }

@@ -6,11 +6,13 @@ browser's language (see `clara.middleware.LocaleMiddleware`)."""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from clara import views
 from clara.keyfigures import views as keyfigures_views
+from clara.sitemaps import SITEMAPS
 from funding import admin_views as funding_admin_views
 from programmes import ranking_views
 from projects import decision_views
@@ -55,6 +57,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", views.favicon),
+    path("robots.txt", views.robots_txt),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS},
+         name="sitemap-index"),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS},
+         name="django.contrib.sitemaps.views.sitemap"),
 ]
 
 urlpatterns += i18n_patterns(
