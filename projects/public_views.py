@@ -3,15 +3,23 @@
 the principal investigator is named only with their recorded consent, amounts are the
 award and the co-funders' shares (public money), outcomes without who recorded them."""
 
+import csv
+import io
+
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clara.formatting import format_euros
 from clara.public import person_public_name, representation_of
 from clara.publiccache import public_cache
+from clara.spreadsheets.resources import escape_formula
 from projects.models import Outcome
-from projects.selectors import funded_project_list_public, funded_project_public
+from projects.search import Filters, project_search
+from projects.selectors import funded_project_public
 
 PER_PAGE = 25
 
@@ -23,11 +31,76 @@ def _cell(column, record):
     return format_euros(value) if column.money else value
 
 
+FACET_LABELS = {"programme": _("Programme"), "annee": _("Année de décision"),
+                "site": _("Site"), "financeur": _("Cofinanceur")}
+SORT_LABELS = {"recent": _("Les plus récents"), "name": _("Par nom"),
+               "amount": _("Par montant")}
+# The download of a list: its rows, at most this many (a list bigger than that is narrowed).
+MAX_DOWNLOAD = 5000
+
+
 @public_cache
 def project_list(request):
-    paginator = Paginator(funded_project_list_public(), PER_PAGE)
+    filters = Filters.from_query(request.GET)
+    projects, facets = project_search(filters)
+    download = request.GET.get("format")
+    if download in ("csv", "json"):
+        return _download(projects[:MAX_DOWNLOAD], download)
+    paginator = Paginator(projects, PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "projects/public_list.html", {"page_obj": page})
+    for facet in facets:
+        facet.title = FACET_LABELS[facet.key]
+        for choice in facet.choices:
+            choice["url"] = "?" + filters.as_query(**{facet.label: None if choice["selected"]
+                                                      else choice["value"]})
+    return render(request, "projects/public_list.html", {
+        "page_obj": page, "filters": filters, "facets": facets,
+        "sorts": [{"value": k, "label": v, "selected": k == filters.sort}
+                  for k, v in SORT_LABELS.items()],
+        "query_string": filters.as_query(),
+    })
+
+
+def _rows(projects):
+    for project in projects:
+        application = project.award.application
+        yield {
+            "id": project.pk,
+            "name": project.name,
+            "programme": application.call.programme.name,
+            "call": application.call.title,
+            "site": project.site.name if project.site else "",
+            "start_date": project.start_date.isoformat() if project.start_date else "",
+            "decided_on": timezone.localtime(project.award.decided_at).date().isoformat(),
+            "amount_eur": str(project.award.amount),
+            "url": reverse("funded:detail", args=[project.pk]),
+        }
+
+
+def _download(projects, kind):
+    """The list as shown, as CSV (French spreadsheet conventions like the key figures: UTF-8
+    with BOM, `;`, decimal comma) or JSON (numbers as strings, dates ISO)."""
+    rows = list(_rows(projects.select_related(None).select_related(
+        "site", "award__application__call__programme")))
+    if kind == "json":
+        response = JsonResponse({"count": len(rows), "projects": rows},
+                                json_dumps_params={"ensure_ascii": False})
+        response["Content-Disposition"] = 'attachment; filename="projets-finances.json"'
+        return response
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";")
+    headers = [str(h) for h in (_("identifiant"), _("projet"), _("programme"), _("appel"),
+                                _("site"), _("début"), _("décision"), _("montant (euros)"),
+                                _("adresse"))]
+    writer.writerow(headers)
+    for row in rows:
+        values = list(row.values())
+        values[7] = values[7].replace(".", ",")
+        writer.writerow([escape_formula(v) if isinstance(v, str) else v for v in values])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="projets-finances.csv"'
+    return response
 
 
 @public_cache

@@ -74,7 +74,7 @@ def test_project_list_and_page_run_the_same_queries_with_few_and_many_rows(clien
     assert len(re.findall(r'href="/projets/\d+/"', response.content.decode())) == 5
     caches["public"].clear()
     _response, page_many = _get(client, f"/projets/{first.pk}/")
-    assert (one, many) == (2, 2)
+    assert (one, many) == (6, 6)  # the list, its count, four filters with their counts
     assert (page_one, page_many) == (4, 4)
 
 
@@ -92,3 +92,61 @@ def test_project_list_is_paginated(client):
     assert len(re.findall(r'href="/projets/\d+/"', first)) == 25 and 'href="?page=2"' in first
     assert len(re.findall(r'href="/projets/\d+/"', client.get("/projets/?page=2")
                           .content.decode())) == 1
+
+
+def _decided(project, year, funder=None):
+    from django.utils import timezone
+
+    award = project.award
+    award.decided_at = timezone.make_aware(dt.datetime(year, 7, 1, 12))
+    award.save()
+    if funder is not None:
+        f.ContributionFactory(award=award, funder=funder, amount=award.amount)
+    return project
+
+
+def test_search_filters_and_their_counts_are_in_the_url(client):
+    inca = f.FunderFactory(name="Institut National du Cancer")
+    ligue = f.FunderFactory(name="Ligue contre le cancer")
+    _decided(_project(name="TUMEURS"), 2024, inca)
+    _decided(_project(name="CERVEAU"), 2025, inca)
+    _decided(_project(name="SEIN"), 2025, ligue)
+
+    page = client.get("/projets/?annee=2025").content.decode()
+    assert len(re.findall(r'href="/projets/\d+/"', page)) == 2
+    assert "2 projets" in page
+    # Each funder shows how many projects of 2025 it would give; the years keep their own
+    # counts (a filter's counts ignore that filter).
+    assert re.search(r"Institut National du Cancer</a> <span[^>]*>\(1\)", page)
+    assert re.search(r"2024</a> <span[^>]*>\(1\)", page)
+
+    page = client.get(f"/projets/?annee=2025&financeur={ligue.pk}").content.decode()
+    assert len(re.findall(r'href="/projets/\d+/"', page)) == 1 and "SEIN" in page
+
+    page = client.get("/projets/?q=cerveau").content.decode()
+    assert len(re.findall(r'href="/projets/\d+/"', page)) == 1 and "CERVEAU" in page
+    assert "Aucun projet ne correspond" in client.get("/projets/?q=zzzz").content.decode()
+
+
+def test_malformed_filters_are_ignored(client):
+    _project()
+    for query in ("annee=20x5", "annee=99999", "financeur=abc", "tri=drop", "page=zz",
+                  "q=" + "x" * 5000, "financeur=99999999999999999999"):
+        response = client.get(f"/projets/?{query}")
+        assert response.status_code == 200, query
+
+
+def test_the_list_downloads_as_csv_and_json(client):
+    inca = f.FunderFactory(name="Institut National du Cancer")
+    _decided(_project(name="=HYPERLINK"), 2025, inca)
+    _decided(_project(name="AUTRE"), 2024, inca)
+    response = client.get("/projets/?annee=2025&format=csv")
+    body = response.content.decode("utf-8")
+    assert response["Content-Type"].startswith("text/csv") and body.startswith("\ufeff")
+    lines = body.lstrip("\ufeff").splitlines()
+    assert len(lines) == 2 and lines[0].startswith("identifiant;projet;")
+    assert "'=HYPERLINK" in lines[1] and "40000,00" in lines[1]
+    data = client.get("/projets/?format=json").json()
+    assert data["count"] == 2
+    assert {p["name"] for p in data["projects"]} == {"=HYPERLINK", "AUTRE"}
+    assert "Martin" not in str(data)  # no person in the list
