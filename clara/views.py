@@ -1,13 +1,51 @@
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
 
 from clara.publiccache import public_cache
+
+# The figures the home page shows for the last complete year, in this order.
+HEADLINE_FIGURES = ("network.teams", "calls.applications", "awards.count", "awards.amount_eur")
 
 
 @public_cache
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "clara/home.html")
+    """What CLARA does, the calls open now and the next ones, the latest funded projects, the
+    headline figures of the last complete year and the next events. Cached like every public
+    page, never past the next moment a call opens or closes."""
+    from django.utils import timezone
+
+    from clara.formatting import format_figure
+    from clara.keyfigures import selectors as keyfigures
+    from clara.keyfigures.plurals import label_for
+    from events.models import Event
+    from programmes.selectors import call_list_public
+    from projects.selectors import funded_project_list_public
+
+    now = timezone.now()
+    calls = call_list_public(now)
+    this_year = timezone.localdate().year
+    years = [y for y in keyfigures.years_with_records() if y < this_year]
+    figures = []
+    if years:
+        catalogue = keyfigures.figure_catalogue()
+        values = keyfigures.key_figures_for_year(years[0], catalogue)
+        for key in HEADLINE_FIGURES:
+            figure = catalogue[key]
+            figures.append({"display": format_figure(values[key], figure.unit),
+                            "label": label_for(figure, values[key]),
+                            "url": reverse("keyfigures:records", args=[years[0], key])})
+    response = render(request, "clara/home.html", {
+        "open_calls": calls.open[:4], "upcoming_calls": calls.upcoming[:2],
+        "projects": list(funded_project_list_public().order_by("-award__decided_at", "-pk")[:4]),
+        "figures_year": years[0] if years else None, "figures": figures,
+        "events": list(Event.objects.filter(start_date__gte=timezone.localdate(),
+                                            parent__isnull=True)
+                       .select_related("site").order_by("start_date", "pk")[:3]),
+    })
+    response.public_cache_until = calls.changes_at
+    return response
 
 
 def robots_txt(request: HttpRequest) -> HttpResponse:

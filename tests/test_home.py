@@ -67,3 +67,40 @@ def test_favicon_is_served_from_static(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"] == "/static/favicon.svg"
+
+
+def test_home_shows_open_calls_latest_projects_figures_and_next_events(client):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tests import factories as f
+
+    now = timezone.now()
+    f.CallFactory(title="Oncostarter Blanc 2027", slug="ob-2027",
+                  opens_at=now - dt.timedelta(days=3), closes_at=now + dt.timedelta(days=30),
+                  year=(now + dt.timedelta(days=30)).year)
+    f.FundedProjectFactory(name="LIPISCAN", award=f.AwardFactory(amount=Decimal("40000")))
+    f.TeamCensusFactory(year=now.year - 1)
+    f.EventFactory(title="Forum CLARA", start_date=timezone.localdate() + dt.timedelta(days=9),
+                   end_date=timezone.localdate() + dt.timedelta(days=10))
+
+    def get():
+        from django.core.cache import caches
+
+        caches["public"].clear()
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/").content.decode()
+        return page, len(queries.captured_queries)
+
+    page, few = get()
+    assert "Oncostarter Blanc 2027" in page and 'href="/appels/ob-2027/"' in page
+    assert "LIPISCAN" in page and f"{now.year - 1} en chiffres" in page
+    assert "Forum CLARA" in page
+    for _ in range(3):
+        f.FundedProjectFactory()
+    _page, many = get()
+    assert few == many
