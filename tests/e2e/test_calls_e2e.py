@@ -50,7 +50,7 @@ def test_calls_e2e_from_the_navbar_to_an_open_call(
 ):
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/")
-    page.get_by_role("link", name="Appels à projets").click()
+    page.get_by_role("link", name="Appels à projets", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/appels/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Appels à projets")
