@@ -18,7 +18,7 @@ from clara.public import person_public_name, representation_of
 from clara.publiccache import public_cache
 from clara.spreadsheets.resources import escape_formula
 from projects.models import Outcome
-from projects.search import Filters, project_search
+from projects.search import Filters, figure_behind, project_search
 from projects.selectors import funded_project_public
 
 PER_PAGE = 25
@@ -31,8 +31,10 @@ def _cell(column, record):
     return format_euros(value) if column.money else value
 
 
-FACET_LABELS = {"programme": _("Programme"), "annee": _("Année de décision"),
-                "site": _("Site"), "financeur": _("Cofinanceur")}
+FACET_LABELS = {"programme": _("Programme"), "clef": _("Clef d'entrée"),
+                "annee": _("Année de décision"), "site": _("Site"),
+                "domaine": _("Domaine d'innovation"), "financeur": _("Cofinanceur"),
+                "statut": _("Statut")}
 SORT_LABELS = {"recent": _("Les plus récents"), "name": _("Par nom"),
                "amount": _("Par montant")}
 # The download of a list: its rows, at most this many (a list bigger than that is narrowed).
@@ -51,10 +53,13 @@ def project_list(request):
     for facet in facets:
         facet.title = FACET_LABELS[facet.key]
         for choice in facet.choices:
-            choice["url"] = "?" + filters.as_query(**{facet.label: None if choice["selected"]
+            choice["url"] = "?" + filters.as_query(**{facet.key: None if choice["selected"]
                                                       else choice["value"]})
+    behind = figure_behind(filters)
     return render(request, "projects/public_list.html", {
         "page_obj": page, "filters": filters, "facets": facets,
+        "figure_label": behind[0] if behind else None,
+        "figure_clear_url": "?" + filters.as_query(chiffre=None, exercice=None),
         "sorts": [{"value": k, "label": v, "selected": k == filters.sort}
                   for k, v in SORT_LABELS.items()],
         "query_string": filters.as_query(),

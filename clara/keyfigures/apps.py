@@ -14,6 +14,11 @@ class KeyFiguresConfig(AppConfig):
         from clara.publiccache import connect_signals
 
         add_key_figure_filter()
+        # The public list of funded projects narrows to the projects behind a figure.
+        from clara.keyfigures.selectors import funded_projects_behind
+        from projects.search import FIGURE_PROJECTS
+
+        FIGURE_PROJECTS["resolve"] = funded_projects_behind
         # The key-figure pages are the public pages today: any change of the records they
         # read invalidates the cached pages.
         connect_signals()

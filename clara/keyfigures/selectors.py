@@ -220,6 +220,9 @@ class Figure:
     family: str
     measure: Measure
     condition: Q | None = field(default=None)
+    # The figure counts funded projects (or sums their awards): it links to the public list
+    # of those projects (`funded_projects_behind`).
+    lists_projects: bool = False
 
     @property
     def unit(self) -> str:
@@ -288,7 +291,7 @@ def _application_figures() -> list[Figure]:
         figures.append(Figure(
             f"{short}.selected", short, _("projets retenus"),
             _("Demandes retenues aux appels du programme clos dans l'année."),
-            "applications", count(), Q(**{kind: programme}) & selected,
+            "applications", count(), Q(**{kind: programme}) & selected, lists_projects=True,
         ))
     for code, label in Track.Code.choices:
         figures.append(Figure(
@@ -297,6 +300,7 @@ def _application_figures() -> list[Figure]:
             _("Demandes retenues à l'appel Oncostarter de cette clef d'entrée."),
             "applications", count(),
             Q(**{kind: P.ONCOSTARTER, "call__track__code": code}) & selected,
+            lists_projects=True,
         ))
     figures.append(Figure(
         "oncostarter.auditions", "oncostarter", _("auditions"),
@@ -316,6 +320,7 @@ def _ongoing(short: str, programme: str) -> Figure:
         "statuses", count(),
         Q(status=ProjectYearStatus.Status.ONGOING,
           project__award__application__call__programme__kind=programme),
+        lists_projects=True,
     )
 
 
@@ -371,10 +376,10 @@ def _static_catalogue() -> list[Figure]:
         Figure("awards.count", "year", _("projets de recherche financés"),
                _("Financements décidés dans l'année (date de décision, heure de Paris) pour "
                  "Oncostarter, Preuve du Concept et Projets structurants."),
-               "awards", count(), RESEARCH),
+               "awards", count(), RESEARCH, lists_projects=True),
         Figure("awards.amount_eur", "year", _("alloués par le CLARA aux projets de recherche"),
                _("Somme des montants de ces financements."), "awards", total("amount", "eur"),
-               RESEARCH),
+               RESEARCH, lists_projects=True),
         Figure("domains.count", "year", _("domaines d'innovation"),
                _("Domaines d'innovation distincts des demandes déposées aux appels clos "
                  "dans l'année."), "domains", count()),
@@ -556,6 +561,23 @@ def figure_for_key(key: str) -> Figure | None:
         if site is not None:
             return {f.key: f for f in site_figures(site)}.get(key)
     return None
+
+
+# From a family's records to their funded project, for the figures that list projects.
+PROJECT_PATHS = {"awards": "project", "applications": "award__project", "statuses": "project"}
+
+
+def funded_projects_behind(key: str, year: int):
+    """The label of figure `key` and the primary keys of the funded projects behind its value
+    in `year` (a subquery), or None when the figure does not list projects. The public list
+    of funded projects filters on it (`/projets/?chiffre=<key>&exercice=<year>`): the link of
+    a figure shows exactly its records."""
+    figure = FIGURES.get(key)
+    if figure is None or not figure.lists_projects:
+        return None
+    path = PROJECT_PATHS[figure.family]
+    return figure.label, (figure.records(year).filter(**{f"{path}__isnull": False})
+                          .values(f"{path}__pk"))
 
 
 def figure_records(key: str, year: int):

@@ -3,6 +3,7 @@ the staff dashboard. They only read, through `clara.selectors`."""
 
 import csv
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
@@ -56,6 +57,11 @@ def format_change(delta: int | Decimal, unit: str) -> str:
     return f"{sign}{text}" if delta else "="
 
 
+def projects_list_url(key: str, year: int) -> str:
+    """The public list of the funded projects behind a figure that counts them."""
+    return reverse("funded:list") + "?" + urlencode({"chiffre": key, "exercice": year})
+
+
 def build_sections(year: int, *, staff: bool, years: list[int]) -> list[dict]:
     """Figures of `year` grouped in the report's sections, with last year's value beside
     (none when nothing was recorded the year before: no growth against an empty year).
@@ -79,6 +85,7 @@ def build_sections(year: int, *, staff: bool, years: list[int]) -> list[dict]:
             "display": format_figure(value, figure.unit),
             "url": reverse("keyfigures:records", args=[year, key]),
             "admin_url": admin_changelist_url(figure, year) if staff else None,
+            "projects_url": projects_list_url(key, year) if figure.lists_projects else None,
             "compared": compare,
         }
         if compare:
@@ -136,6 +143,7 @@ def records_page(request: HttpRequest, year: int, key: str) -> HttpResponse:
             "display": format_figure(value, figure.unit),
             "table": table,
             "admin_url": admin_changelist_url(figure, year) if request.user.is_staff else None,
+            "projects_url": projects_list_url(key, year) if figure.lists_projects else None,
         },
     )
 

@@ -19,6 +19,7 @@ from clara.keyfigures.selectors import (
     figure_records,
     key_figures_for_year,
 )
+from projects.search import Filters, project_search
 
 # The module's tests read only what the fixture computed, but the mark makes pytest-django set up
 # the test database for the fixture.
@@ -175,6 +176,11 @@ def demo(django_db_setup, django_db_blocker):
                 if figure.unit == "count" and key != "international.mobility_countries"
             },
             "warnings": [w.message for w in consistency_warnings(2025)],
+            "project_lists": {
+                year: {key: project_search(Filters(figure=key, figure_year=year))[0].count()
+                       for key, figure in catalogue.items() if figure.lists_projects}
+                for year in (2023, 2024, 2025)
+            },
         }
         transaction.set_rollback(True)
     return result
@@ -237,3 +243,17 @@ def test_demo_workshop_discrepancy_is_visible(demo):
     assert demo["figures"]["skills.workshops"] == 5
     assert len(demo["warnings"]) == 1
     assert "atelier" in demo["warnings"][0]
+
+
+@pytest.mark.parametrize("year", (2023, 2024, 2025))
+def test_demo_figures_that_count_projects_link_to_as_many_projects(demo, year):
+    """`/projets/?chiffre=<key>&exercice=<year>` lists exactly the projects a figure counts
+    (and those whose awards an amount sums)."""
+    lists = demo["project_lists"][year]
+    figures = demo["figures"] if year == 2025 else demo["by_year"][year]
+    assert len(lists) >= 10 and sum(map(bool, lists.values())) >= 9
+    for key, listed in lists.items():
+        if key.endswith("_eur"):
+            assert listed == figures[key.replace("amount_eur", "count")], key
+        else:
+            assert listed == figures[key], key

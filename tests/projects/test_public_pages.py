@@ -74,7 +74,7 @@ def test_project_list_and_page_run_the_same_queries_with_few_and_many_rows(clien
     assert len(re.findall(r'href="/projets/\d+/"', response.content.decode())) == 5
     caches["public"].clear()
     _response, page_many = _get(client, f"/projets/{first.pk}/")
-    assert (one, many) == (6, 6)  # the list, its count, four filters with their counts
+    assert (one, many) == (9, 9)  # the list, its count, seven filters with their counts
     assert (page_one, page_many) == (4, 4)
 
 
@@ -150,3 +150,89 @@ def test_the_list_downloads_as_csv_and_json(client):
     assert data["count"] == 2
     assert {p["name"] for p in data["projects"]} == {"=HYPERLINK", "AUTRE"}
     assert "Martin" not in str(data)  # no person in the list
+
+
+def test_search_ignores_accents_and_case_both_ways(client):
+    project = _project(name="RESIST")
+    project.public_summary = "Résistance des tumeurs à l'immunothérapie."
+    project.save()
+    _project(name="AUTRE")
+    for query in ("resistance", "RÉSISTANCE", "immunotherapie", "Résistance tumeurs"):
+        page = client.get("/projets/", {"q": query}).content.decode()
+        assert len(re.findall(r'href="/projets/\d+/"', page)) == 1, query
+        assert "RESIST" in page, query
+
+
+def test_track_domain_and_status_filters_with_their_counts(client):
+    from programmes.models import Track
+    from projects.models import ProjectYearStatus
+
+    programme = f.ProgrammeFactory(name="Oncostarter")
+    blanc = Track.objects.create(programme=programme, code=Track.Code.BLANC)
+    interface = Track.objects.create(programme=programme, code=Track.Code.INTERFACE)
+    imaging = f.InnovationDomainFactory(name="Imagerie", slug="imagerie")
+    first, second, third = (_project(name=n) for n in ("ALPHA", "BETA", "GAMMA"))
+    for year, (project, track) in enumerate(((first, blanc), (second, blanc),
+                                             (third, interface)), start=2020):
+        call = project.award.application.call
+        call.programme, call.track, call.year = programme, track, year
+        call.save()
+    first.award.application.domain = imaging
+    first.award.application.save()
+    # The status shown is that of the latest year recorded.
+    ProjectYearStatus.objects.create(project=first, year=2024, status="ongoing")
+    ProjectYearStatus.objects.create(project=first, year=2025, status="completed")
+    ProjectYearStatus.objects.create(project=second, year=2025, status="ongoing")
+
+    page = client.get(f"/projets/?clef={blanc.pk}").content.decode()
+    assert len(re.findall(r'href="/projets/\d+/"', page)) == 2 and "GAMMA" not in page
+    assert re.search(r"Oncostarter Interface</a> <span[^>]*>\(1\)", page)
+    page = client.get("/projets/?domaine=imagerie").content.decode()
+    assert len(re.findall(r'href="/projets/\d+/"', page)) == 1 and "ALPHA" in page
+    page = client.get("/projets/?statut=completed").content.decode()
+    assert len(re.findall(r'href="/projets/\d+/"', page)) == 1 and "ALPHA" in page
+    page = client.get("/projets/?statut=ongoing").content.decode()
+    assert len(re.findall(r'href="/projets/\d+/"', page)) == 1 and "BETA" in page
+    assert re.search(r"Terminé</a> <span[^>]*>\(1\)", page)
+    for query in ("statut=drop", "clef=x", "clef=99999999999", "domaine=" + "x" * 500):
+        assert client.get(f"/projets/?{query}").status_code == 200, query
+
+
+def test_every_facet_link_gives_the_count_it_shows(client):
+    """Following a filter's link lists as many projects as the count beside it (each filter
+    writes its own URL key: a year link once wrote `year=` instead of `annee=`)."""
+    import html
+
+    inca = f.FunderFactory(name="Institut National du Cancer")
+    _decided(_project(name="UN"), 2024, inca)
+    _decided(_project(name="DEUX"), 2025, inca)
+    _decided(_project(name="TROIS"), 2025)
+    for start in ("/projets/", "/projets/?annee=2025"):
+        page = client.get(start).content.decode()
+        links = re.findall(r'<a rel="nofollow" href="(\?[^"]*)"[^>]*>(?:✓ )?[^<]*</a> '
+                           r'<span[^>]*>\((\d+)\)', page)
+        assert len(links) >= 4
+        for href, count in links:
+            url = "/projets/" + html.unescape(href)
+            shown = client.get(url).content.decode()
+            listed = len(re.findall(r'href="/projets/\d+/"', shown))
+            selected = f'href="{href}" aria-current' in page
+            if not selected:
+                assert listed == int(count), url
+
+
+def test_a_key_figure_narrows_the_list_to_its_projects(client):
+    from clara.keyfigures.selectors import figure_records
+
+    project = _decided(_project(name="RETENU"), 2025)
+    _decided(_project(name="AUTRE"), 2024)
+    page = client.get("/projets/?chiffre=awards.count&exercice=2025").content.decode()
+    expected = figure_records("awards.count", 2025).filter(project__isnull=False).count()
+    assert expected == 1 and len(re.findall(r'href="/projets/\d+/"', page)) == 1
+    assert "Projets derrière le chiffre clef" in page
+    assert project.name in page and "AUTRE" not in page
+    # Not a figure that lists projects, an unknown key, a malformed year: the whole list.
+    for query in ("chiffre=calls.count&exercice=2025", "chiffre=nope&exercice=2025",
+                  "chiffre=awards.count&exercice=20x5", "chiffre=awards.count"):
+        page = client.get(f"/projets/?{query}").content.decode()
+        assert "Projets derrière" not in page and "AUTRE" in page, query
