@@ -249,6 +249,19 @@ def _funder_stats(aggregate) -> Subquery:
     return Subquery(rows, output_field=aggregate.output_field)
 
 
+def _is_public_funder() -> Exists:
+    """On `Organisation`: the organisation of a funder that co-funded a funded project."""
+    return Exists(Contribution.objects.filter(
+        funder__organisation=OuterRef("pk"), award__project__isnull=False))
+
+
+def organisations_with_page() -> QuerySet[Organisation]:
+    """Every organisation that has a public page (`partners:detail`), only their pk, by pk:
+    for the sitemap. One query."""
+    return (Organisation.objects.filter(_is_partner() | _is_public_funder())
+            .only("pk").order_by("pk"))
+
+
 def organisation_public(*, pk: int) -> Organisation:
     """The organisation `pk` for its public page, if it is public: a partner, or the
     organisation of a funder that co-funded a funded project. Annotated with
@@ -256,8 +269,6 @@ def organisation_public(*, pk: int) -> Organisation:
     `funder_total` (its funder's contributions to funded projects, None when it is no
     funder) and `parent_is_public` (whether its parent organisation has a page). One query;
     `Organisation.DoesNotExist` otherwise (an unknown pk too)."""
-    is_public_funder = Exists(Contribution.objects.filter(
-        funder__organisation=OuterRef("pk"), award__project__isnull=False))
     parent_public = Q(parent__isnull=False) & (
         Exists(Team.applications.through.objects.filter(
             team__organisation=OuterRef("parent_id"),
@@ -268,7 +279,7 @@ def organisation_public(*, pk: int) -> Organisation:
                                              award__project__isnull=False))
     )
     return (
-        Organisation.objects.filter(_is_partner() | is_public_funder)
+        Organisation.objects.filter(_is_partner() | _is_public_funder())
         .select_related("site", "parent", "funder")
         .annotate(
             projects_count=_projects_count(OuterRef(OuterRef("pk"))),

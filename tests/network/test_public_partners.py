@@ -352,3 +352,20 @@ def test_a_date_far_in_the_past_is_shown_in_paris_time(client):
     page = client.get(f"/partenaires/{lab.pk}/").content.decode()
     row = re.search(r"<tbody>.*?</tbody>", page, re.S).group(0)
     assert "2024" in row and "2023" not in row
+
+
+def test_organisations_with_page_are_exactly_those_answering_200(client):
+    from clara.network.public_selectors import organisations_with_page
+
+    _network()
+    body = f.OrganisationFactory(name="Financeur Public")
+    _funded(contributions=[(f.FunderFactory(organisation=body), "1000")])
+    hidden = f.OrganisationFactory(name="Financeur Sans Projet Suivi")
+    _funded(contributions=[(f.FunderFactory(organisation=hidden), "1000")], funded=False)
+    with CaptureQueriesContext(connection) as queries:
+        pks = [o.pk for o in organisations_with_page()]
+    assert len(queries.captured_queries) == 1
+    answering = [o.pk for o in Organisation.objects.order_by("pk")
+                 if client.get(f"/partenaires/{o.pk}/").status_code == 200]
+    assert pks == answering and body.pk in pks and hidden.pk not in pks
+    assert len(pks) == 5
