@@ -2,6 +2,7 @@
 actions given by CLARA staff."""
 
 import re
+import urllib.parse
 from decimal import Decimal
 
 from django.conf import settings
@@ -235,6 +236,29 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def identifier_url(self) -> str | None:
+        """Where the public can read the outcome: the DOI resolver for a publication, the
+        trial's registry, Espacenet for a patent; None for anything else."""
+        identifier = (self.identifier or "").strip()
+        if not identifier:
+            return None
+        quoted = urllib.parse.quote(identifier, safe="/")
+        if self.kind == self.Kind.PUBLICATION and DOI_RE.match(identifier):
+            return f"https://doi.org/{quoted}"
+        if self.kind == self.Kind.CLINICAL_TRIAL:
+            if TRIAL_RES[0].match(identifier):
+                return f"https://clinicaltrials.gov/study/{identifier}"
+            if TRIAL_RES[1].match(identifier):
+                return f"https://euclinicaltrials.eu/search-for-clinical-trials/?EUCT={identifier}"
+            if TRIAL_RES[2].match(identifier):
+                return ("https://www.clinicaltrialsregister.eu/ctr-search/search?query="
+                        f"{identifier}")
+        if self.kind == self.Kind.PATENT:
+            return ("https://worldwide.espacenet.com/patent/search?q="
+                    + urllib.parse.quote(identifier, safe=""))
+        return None
 
     def clean(self) -> None:
         """What each kind of outcome must carry: a valid DOI, a patent number, a trial's

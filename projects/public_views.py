@@ -117,11 +117,22 @@ def project_detail(request, pk):
     application = project.award.application
     outcomes = representation_of(Outcome)
     columns = [c for c in outcomes.columns if str(c.header) != str(outcomes.columns[0].header)]
+    identifier = next((c for c in columns if str(c.header) == str(_("Identifiant"))), None)
     return render(request, "projects/public_detail.html", {
         "project": project, "application": application,
         "investigator": person_public_name(application.principal_investigator),
+        # Co-applicants are named only with their consent; the others are counted.
+        "co_applicants": [name for p in application.co_applicants.all()
+                          if (name := person_public_name(p))],
+        "co_applicants_unnamed": sum(1 for p in application.co_applicants.all()
+                                     if person_public_name(p) is None),
+        "teams": list(application.teams.all()),
+        "companies": list(application.partner_companies.all()),
+        "events": list(application.call.info_sessions.all()),
         "contributions": list(project.award.contributions.all()),
         "statuses": list(project.year_statuses.all()),
         "outcome_headers": [c.header for c in columns],
-        "outcome_rows": [[_cell(c, o) for c in columns] for o in project.outcomes.all()],
+        "outcome_rows": [[{"text": _cell(c, o),
+                           "url": o.identifier_url if c is identifier else None}
+                          for c in columns] for o in project.outcomes.all()],
     })

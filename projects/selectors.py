@@ -94,14 +94,27 @@ def funded_project_list_public() -> QuerySet[FundedProject]:
 
 def funded_project_public(*, pk: int) -> FundedProject:
     """One funded project with what its public page shows (fixed number of queries):
-    its award and the co-funders' shares, its yearly statuses and its outcomes.
+    its award and the co-funders' shares, its teams, co-applicants and partner companies,
+    the events that presented its call, its yearly statuses and its outcomes.
     `FundedProject.DoesNotExist` otherwise."""
+    from clara.network.models import Organisation, Person, Team
     from funding.models import Contribution
 
     return (
         funded_project_list_public()
-        .select_related("award__application__principal_investigator")
+        .select_related("award__application__principal_investigator",
+                        "award__application__call__track", "award__application__domain")
         .prefetch_related(
+            Prefetch("award__application__teams",
+                     queryset=Team.objects.select_related("organisation", "site")
+                     .order_by("name", "pk")),
+            Prefetch("award__application__co_applicants",
+                     queryset=Person.objects.order_by("last_name", "first_name", "pk")),
+            Prefetch("award__application__partner_companies",
+                     queryset=Organisation.objects.order_by("name", "pk")),
+            # The events that presented its call (events sit above projects: no import,
+            # their default order, newest first).
+            "award__application__call__info_sessions",
             Prefetch("award__contributions",
                      queryset=Contribution.objects.select_related("funder")
                      .order_by("-amount", "funder__name")),

@@ -40,7 +40,15 @@ def _seeds() -> list[str]:
     return seeds
 
 
+def _filtered(url: str) -> bool:
+    """Whether `url` carries a query other than a page number (a filtered list)."""
+    query = urlsplit(url).query
+    return bool(query) and not re.fullmatch(r"page=\d+", query)
+
+
 def _links(url: str, body: str) -> list[str]:
+    """The site's links on the page. From a filtered list, only pages without filters are
+    followed: every filter is visited once from its list, not every combination of them."""
     found = []
     for href in re.findall(r'href="([^"#]*)', body):
         target = urljoin(url, html.unescape(href))
@@ -49,7 +57,10 @@ def _links(url: str, body: str) -> list[str]:
             continue
         if parts.path.startswith(("/admin", "/static", "/i18n")):
             continue
-        found.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+        link = parts.path + (f"?{parts.query}" if parts.query else "")
+        if _filtered(url) and _filtered(link):
+            continue
+        found.append(link)
     return found
 
 

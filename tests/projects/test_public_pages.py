@@ -66,6 +66,12 @@ def test_project_list_and_page_run_the_same_queries_with_few_and_many_rows(clien
         Outcome.objects.create(project=first, kind=Outcome.Kind.PUBLICATION,
                                title=f"Article {index}", date=dt.date(2025, 5, 1),
                                identifier=f"10.1000/a{index}")
+        application = first.award.application
+        application.teams.add(f.TeamFactory())
+        application.partner_companies.add(f.OrganisationFactory(kind="company"))
+        application.co_applicants.add(f.PersonFactory(
+            public_consent_on=dt.date(2025, 1, 1) if index % 2 else None))
+        f.EventFactory(call=application.call, site=f.SiteFactory())
         assert project.pk
     from django.core.cache import caches
 
@@ -73,9 +79,13 @@ def test_project_list_and_page_run_the_same_queries_with_few_and_many_rows(clien
     response, many = _get(client, "/projets/")
     assert len(re.findall(r'href="/projets/\d+/"', response.content.decode())) == 5
     caches["public"].clear()
-    _response, page_many = _get(client, f"/projets/{first.pk}/")
+    response, page_many = _get(client, f"/projets/{first.pk}/")
+    page_many_body = response.content.decode()
     assert (one, many) == (9, 9)  # the list, its count, seven filters with their counts
-    assert (page_one, page_many) == (4, 4)
+    # The project and its award, contributions, teams, co-applicants, companies, events,
+    # statuses, outcomes.
+    assert (page_one, page_many) == (8, 8)
+    assert page_many_body.count("rel=\"noopener external\"") == 4
 
 
 def test_pages_exist_in_english(client):
@@ -236,3 +246,35 @@ def test_a_key_figure_narrows_the_list_to_its_projects(client):
                   "chiffre=awards.count&exercice=20x5", "chiffre=awards.count"):
         page = client.get(f"/projets/?{query}").content.decode()
         assert "Projets derrière" not in page and "AUTRE" in page, query
+
+
+def test_project_page_shows_teams_companies_events_and_named_co_applicants_only(client):
+    project = _project(name="EQUIPES")
+    application = project.award.application
+    team = f.TeamFactory(name="Équipe Immunité tumorale")
+    company = f.OrganisationFactory(name="Onco Start SAS", kind="company")
+    application.teams.add(team)
+    application.partner_companies.add(company)
+    application.co_applicants.add(
+        f.PersonFactory(first_name="Léa", last_name="Consent", public_consent_on=dt.date(2025, 1, 1)),
+        f.PersonFactory(first_name="Hugo", last_name="Secret"))
+    f.EventFactory(call=application.call, title="Session d'information Oncostarter")
+    Outcome.objects.create(project=project, kind=Outcome.Kind.CLINICAL_TRIAL,
+                           title="Essai de phase I", date=dt.date(2025, 5, 1),
+                           identifier="NCT01234567")
+    page = client.get(f"/projets/{project.pk}/").content.decode()
+    assert "Équipe Immunité tumorale" in page and team.organisation.name in page
+    assert "Onco Start SAS" in page and "Session d&#x27;information Oncostarter" in page
+    assert "Léa Consent" in page and "Secret" not in page and "1 autre personne" in page
+    assert 'href="https://clinicaltrials.gov/study/NCT01234567"' in page
+
+
+def test_outcome_identifier_links():
+    cases = [("publication", "10.1000/a<b>", "https://doi.org/10.1000/a%3Cb%3E"),
+             ("publication", "not-a-doi", None),
+             ("clinical_trial", "2023-500123-45-00",
+              "https://euclinicaltrials.eu/search-for-clinical-trials/?EUCT=2023-500123-45-00"),
+             ("patent", "EP 1234567", "https://worldwide.espacenet.com/patent/search?q=EP%201234567"),
+             ("jobs", "x", None), ("publication", "", None)]
+    for kind, identifier, url in cases:
+        assert Outcome(kind=kind, identifier=identifier).identifier_url == url, identifier
