@@ -33,3 +33,27 @@ def language_links(request) -> dict:
         "canonical_url": absolute(request.path),
         "alternate_links": alternates,
     }
+
+
+# How many co-funders the footer names (the largest contributors to funded projects).
+FOOTER_FUNDERS = 8
+
+
+def footer(request) -> dict:
+    """The footer's co-funders, read when a page renders its footer (never in the admin),
+    kept in the public cache under the records version: one query after a change of the
+    records, none after."""
+    from django.core.cache import caches
+
+    from clara.network.public_selectors import footer_funders
+    from clara.publiccache import ALIAS, records_version
+
+    def funders() -> list[dict]:
+        key = f"footer-funders:{records_version()}"
+        value = caches[ALIAS].get(key)
+        if value is None:
+            value = footer_funders()[:FOOTER_FUNDERS]
+            caches[ALIAS].set(key, value, 24 * 3600)
+        return value
+
+    return {"footer_funders": funders}

@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clara.context_processors.language_links",
+                "clara.context_processors.footer",
             ],
         },
     },

@@ -1,6 +1,7 @@
 """`/sitemap.xml` (an index) and its sections: every public page in both languages, each
 with its `hreflang` alternates (French without prefix, English under /en/, French as
-x-default). Only what the public pages show: calls, funded projects, key-figure years."""
+x-default). Only what the public pages show: calls, funded projects, events, partners,
+key-figure years."""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
@@ -16,7 +17,8 @@ class PagesSitemap(_Bilingual):
     changefreq = "weekly"
 
     def items(self):
-        return ["home", "calls:list", "funded:list", "keyfigures:index"]
+        return ["home", "calls:list", "funded:list", "events:list", "partners:list",
+                "territory:index", "keyfigures:index"]
 
     def location(self, name):
         return reverse(name)
@@ -60,9 +62,38 @@ class ProjectsSitemap(_Bilingual):
         return reverse("funded:detail", args=[project.pk])
 
 
+class EventsSitemap(_Bilingual):
+    changefreq = "monthly"
+    # Two URLs per event (French and English) stay under the protocol's 50 000 per file.
+    limit = 20000
+
+    def items(self):
+        from events.models import Event
+
+        return Event.objects.only("pk").order_by("pk")
+
+    def location(self, event):
+        return reverse("events:detail", args=[event.pk])
+
+
+class PartnersSitemap(_Bilingual):
+    changefreq = "monthly"
+    limit = 20000
+
+    def items(self):
+        from clara.network.public_selectors import organisations_with_page
+
+        return organisations_with_page()
+
+    def location(self, organisation):
+        return reverse("partners:detail", args=[organisation.pk])
+
+
 SITEMAPS = {
     "pages": PagesSitemap,
     "chiffres-clefs": KeyFiguresSitemap,
     "appels": CallsSitemap,
     "projets": ProjectsSitemap,
+    "evenements": EventsSitemap,
+    "partenaires": PartnersSitemap,
 }

@@ -19,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     from clara.formatting import format_figure
     from clara.keyfigures import selectors as keyfigures
     from clara.keyfigures.plurals import label_for
-    from events.models import Event
+    from events.selectors import upcoming_events
     from programmes.selectors import call_list_public
     from projects.selectors import funded_project_list_public
 
@@ -40,11 +40,14 @@ def home(request: HttpRequest) -> HttpResponse:
         "open_calls": calls.open[:4], "upcoming_calls": calls.upcoming[:2],
         "projects": list(funded_project_list_public().order_by("-award__decided_at", "-pk")[:4]),
         "figures_year": years[0] if years else None, "figures": figures,
-        "events": list(Event.objects.filter(start_date__gte=timezone.localdate(),
-                                            parent__isnull=True)
-                       .select_related("site").order_by("start_date", "pk")[:3]),
+        "events": upcoming_events(3),
     })
-    response.public_cache_until = calls.changes_at
+    # Kept until a call opens or closes, or the next midnight (an event becomes past).
+    import datetime as dt
+
+    midnight = timezone.make_aware(dt.datetime.combine(
+        timezone.localdate(now) + dt.timedelta(days=1), dt.time.min))
+    response.public_cache_until = min(filter(None, (calls.changes_at, midnight)))
     return response
 
 

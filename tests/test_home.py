@@ -16,7 +16,7 @@ def test_home_is_french_by_default(client):
     assert '<html lang="fr">' in html
     assert "Lyon" in html
     assert "Saint-Étienne" in html
-    assert "Accueil" in html
+    assert "Partenaires" in html and "Territoire" in html
 
 
 def test_home_is_english_under_en(client):
@@ -104,3 +104,21 @@ def test_home_shows_open_calls_latest_projects_figures_and_next_events(client):
         f.FundedProjectFactory()
     _page, many = get()
     assert few == many
+
+
+def test_footer_names_the_co_funders_and_follows_the_records(client):
+    from tests import factories as f
+
+    project = f.FundedProjectFactory()
+    f.ContributionFactory(award=project.award, funder=f.FunderFactory(
+        name="Région Auvergne-Rhône-Alpes", short_name="Région AURA"),
+        amount=project.award.amount)
+    page = client.get("/appels/").content.decode()
+    footer = page.split("<footer", 1)[1]
+    assert "Région AURA" in footer and 'href="/partenaires/"' in footer
+    # A new co-funder appears on the next page, without waiting for the cache to expire.
+    other = f.FundedProjectFactory()
+    f.ContributionFactory(award=other.award, funder=f.FunderFactory(name="Ligue contre le cancer", short_name=""),
+                          amount=other.award.amount)
+    footer = client.get("/appels/").content.decode().split("<footer", 1)[1]
+    assert "Ligue contre le cancer" in footer

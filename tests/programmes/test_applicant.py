@@ -434,7 +434,7 @@ def test_dashboard_lists_own_applications_with_what_is_missing_in_bounded_querie
         _complete(services.application_start(call=other, applicant=user))
     many, page = queries()
     assert page.count("/mon-espace/demandes/") == 4
-    assert (one, many) == (11, 11)
+    assert (one, many) == (12, 12)
 
 
 def test_pages_exist_in_english(client):

@@ -321,7 +321,7 @@ def test_call_list_queries_do_not_grow_with_the_calls(client, at, django_assert_
     at(paris(2025, 6, 1))
 
     # Open calls, upcoming calls, the closed calls' count and their page.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get("/appels/")
 
     assert response.content.decode().count('class="card h-100 call-card"') == 2 * n
@@ -339,7 +339,7 @@ def test_call_detail_queries_do_not_grow_with_its_lists(client, django_assert_nu
 
     # The call with its programme and track, then criteria, documents, co-funders, domains
     # and sites.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(f"/appels/{call.slug}/")
 
     assert _section(response.content.decode(), "call-documents").count("<li") == n

@@ -185,7 +185,7 @@ def test_dashboard_query_count_does_not_grow_with_projects(client, pi):
         project = _project(pi)
         _expected(project)
         _expected(project, year=2024)
-    assert _dashboard_queries(client, pi) == one == 13
+    assert _dashboard_queries(client, pi) == one == 14
 
 
 def test_pi_project_list_is_three_queries(pi):
@@ -211,7 +211,7 @@ def test_project_page_query_count_does_not_grow(client, pi, project):
         OutcomeFactory(project=project)
     with CaptureQueriesContext(connection) as many:
         client.get(url)
-    assert len(few.captured_queries) == len(many.captured_queries) == 7
+    assert len(few.captured_queries) == len(many.captured_queries) == 8
 
 
 # --- The yearly report -----------------------------------------------------------------------
