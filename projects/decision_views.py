@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clara.formatting import format_euros
+from programmes.forms import EuroField
 from programmes.models import Application
 from projects.decisions import application_reject, application_select
 
@@ -37,8 +38,10 @@ class SelectForm(RejectForm):
     """Committee date, amount, decision date, project start, and one amount per co-funder of
     the call (fields `funder_<pk>`)."""
 
-    amount = forms.DecimalField(label=gettext_lazy("Montant accordé (€)"), min_value=0,
-                                max_digits=12, decimal_places=2, localize=True)
+    # Amounts as people type them: "30 000", "30 000,50 €", "30000.5" (as in the
+    # applicant's form).
+    amount = EuroField(label=gettext_lazy("Montant accordé (€)"), min_value=0,
+                       max_digits=12, decimal_places=2)
     decided_on = forms.DateField(
         label=gettext_lazy("Date de décision"), widget=DATE_WIDGET,
         help_text=gettext_lazy("L'année de cette date est celle des chiffres clefs du "
@@ -54,9 +57,9 @@ class SelectForm(RejectForm):
         super().__init__(*args, **kwargs)
         self.funders = list(funders)
         for funder in self.funders:
-            self.fields[f"funder_{funder.pk}"] = forms.DecimalField(
+            self.fields[f"funder_{funder.pk}"] = EuroField(
                 label=str(funder), required=False, min_value=0, max_digits=12,
-                decimal_places=2, localize=True,
+                decimal_places=2,
             )
 
     def funder_fields(self):

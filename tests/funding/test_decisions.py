@@ -450,6 +450,22 @@ def test_select_form_records_everything_and_ignores_extra_fields(staff_client):
     assert application.status == S.SELECTED
 
 
+def test_select_form_reads_amounts_as_people_type_them(staff_client):
+    """"30 000" with an ordinary space, "20 000,00 €", a narrow no-break space: all read."""
+    call, (inca, ligue) = _call()
+    application = _under_review(call)
+    url = f"/admin/programmes/application/{application.pk}/retenir/"
+    response = staff_client.post(url, {
+        "committee_date": "2025-06-26", "decided_on": "2025-06-27", "amount": "30 000",
+        f"funder_{inca.pk}": "20 000,00 €", f"funder_{ligue.pk}": "10\u202f000",
+    })
+    assert response.status_code == 302
+    award = Award.objects.get()
+    assert award.amount == Decimal("30000")
+    assert sorted(c.amount for c in award.contributions.all()) == [Decimal("10000"),
+                                                                  Decimal("20000")]
+
+
 def test_select_form_shows_the_refusal_and_changes_nothing(staff_client):
     call, (inca, ligue) = _call(budget="25000")
     application = _under_review(call)
