@@ -1,10 +1,15 @@
-"""Money shown the French way: "14 350 €", "275 K€", "1,3 M€".
+"""Money and counts shown the way the reader's language writes them.
 
-Digits are grouped by a narrow no-break space (U+202F) and the unit follows a no-break space
-(U+00A0), as in the CLDR French locale, so a figure never wraps inside a table cell.
+French (the default): "14 350 €", "275 K€", "1,3 M€", "85 %": digits are grouped by a narrow
+no-break space (U+202F) and the unit follows a no-break space (U+00A0), as in the CLDR French
+locale, so a figure never wraps inside a table cell.
+
+English (pages under /en/): "€14,350", "€275K", "€1.3M", "85%".
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import get_language
 
 THOUSANDS_SEPARATOR = "\u202f"  # narrow no-break space
 UNIT_SEPARATOR = "\u00a0"  # no-break space
@@ -24,20 +29,36 @@ def _group_thousands(digits: str) -> str:
     return THOUSANDS_SEPARATOR.join(groups)
 
 
+def _english() -> bool:
+    return (get_language() or "fr").startswith("en")
+
+
 def _french_number(value: Decimal, places: int) -> str:
-    """`value` (already rounded to `places`) with grouped digits and a decimal comma."""
+    """`value` (already rounded to `places`) with grouped digits and a decimal comma (in
+    English: grouped by commas, with a decimal point)."""
     sign = "-" if value < 0 else ""
     text = f"{abs(value):.{places}f}"
     integer, _, fraction = text.partition(".")
+    if _english():
+        result = sign + f"{int(integer):,}"
+        return f"{result}.{fraction}" if fraction else result
     result = sign + _group_thousands(integer)
     return f"{result}{DECIMAL_SEPARATOR}{fraction}" if fraction else result
+
+
+def _euros(number: str, suffix: str = "") -> str:
+    """"€1.3M" in English, "1,3 M€" in French."""
+    if _english():
+        sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
+        return f"{sign}€{digits}{suffix}"
+    return f"{number}{UNIT_SEPARATOR}{suffix}€"
 
 
 def format_euros(value: Decimal | int) -> str:
     """An amount in full: "14 350 €"; cents only when there are some: "1 234,50 €"."""
     amount = Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
     places = 0 if amount == amount.to_integral_value() else 2
-    return f"{_french_number(amount, places)}{UNIT_SEPARATOR}€"
+    return _euros(_french_number(amount, places))
 
 
 def format_euros_short(value: Decimal | int) -> str:
@@ -49,10 +70,10 @@ def format_euros_short(value: Decimal | int) -> str:
         return format_euros(amount.quantize(_UNIT, rounding=ROUND_HALF_UP))
     thousands = (amount / 1000).quantize(_UNIT, rounding=ROUND_HALF_UP)
     if abs(thousands) < 1000:
-        return f"{_french_number(thousands, 0)}{UNIT_SEPARATOR}K€"
+        return _euros(_french_number(thousands, 0), "K")
     millions = (amount / 1_000_000).quantize(_TENTH, rounding=ROUND_HALF_UP)
     places = 0 if millions == millions.to_integral_value() else 1
-    return f"{_french_number(millions, places)}{UNIT_SEPARATOR}M€"
+    return _euros(_french_number(millions, places), "M")
 
 
 def format_number(value: Decimal | int) -> str:
@@ -67,5 +88,5 @@ def format_figure(value: Decimal | int, unit: str) -> str:
     if unit == "rating":
         return f"{_french_number(Decimal(value).quantize(_TENTH, rounding=ROUND_HALF_UP), 1)}/5"
     if unit == "percent":
-        return f"{format_number(value)}{UNIT_SEPARATOR}%"
+        return f"{format_number(value)}{'' if _english() else UNIT_SEPARATOR}%"
     return format_number(value)

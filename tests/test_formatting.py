@@ -46,3 +46,22 @@ def test_format_euros_groups_digits_the_french_way(value, expected):
 )
 def test_format_euros_short_uses_k_and_m_for_headline_figures(value, expected):
     assert format_euros_short(value) == expected
+
+
+def test_english_pages_write_amounts_the_english_way():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from clara.formatting import format_euros, format_euros_short, format_figure
+
+    with translation.override("en"):
+        assert format_euros(Decimal("14350")) == "€14,350"
+        assert format_euros(Decimal("1234.5")) == "€1,234.50"
+        assert format_euros(Decimal("-40000")) == "-€40,000"
+        assert format_euros_short(Decimal("275000")) == "€275K"
+        assert format_euros_short(Decimal("1300000")) == "€1.3M"
+        assert format_figure(Decimal("85"), "percent") == "85%"
+        assert format_figure(Decimal("4.46"), "rating") == "4.5/5"
+    with translation.override("fr"):
+        assert format_euros_short(Decimal("1300000")) == "1,3\u00a0M€"

@@ -213,9 +213,10 @@ def test_two_concurrent_selections_never_exceed_the_envelope():
 
 # --- the applicant's e-mail -----------------------------------------------------------------
 
-@pytest.mark.parametrize(("language", "month"), [("en", "June"), ("fr", "juin"), ("", "juin")])
+@pytest.mark.parametrize(("language", "month", "amount"), [
+    ("en", "June", "€12,500"), ("fr", "juin", "12\u202f500\xa0€"), ("", "juin", "12\u202f500\xa0€")])
 def test_decision_email_is_sent_once_after_commit_in_the_applicants_language(
-        django_capture_on_commit_callbacks, language, month):
+        django_capture_on_commit_callbacks, language, month, amount):
     call, (inca, _) = _call()
     application = _under_review(call, applicant=f.UserFactory(language=language))
     with django_capture_on_commit_callbacks() as callbacks:
@@ -227,7 +228,7 @@ def test_decision_email_is_sent_once_after_commit_in_the_applicants_language(
     assert message.to == [application.applicant.email]
     assert application.reference in message.subject
     assert month in message.body  # the committee's date, in the applicant's language
-    assert "12\u202f500\xa0€" in message.body
+    assert amount in message.body  # the amount, written the applicant's way
     assert translation.get_language() == "fr"  # the language of the request is left alone
 
 

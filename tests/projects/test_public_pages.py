@@ -27,6 +27,10 @@ def _project(*, consent=False, name="LIPISCAN"):
 
 
 def _get(client, url):
+    """The page and its number of queries, computed afresh (no cached page or footer)."""
+    from django.core.cache import caches
+
+    caches["public"].clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     return response, len(queries.captured_queries)
