@@ -5,16 +5,17 @@ import csv
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from clara.formatting import format_euros, format_figure, format_number
-from clara.keyfigures import selectors
+from clara.keyfigures import publication, selectors
 from clara.keyfigures.checks import consistency_warnings
 from clara.keyfigures.drilldown import drilldown_table
 from clara.keyfigures.plurals import label_for
@@ -100,27 +101,48 @@ def build_sections(year: int, *, staff: bool, years: list[int]) -> list[dict]:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    return redirect("keyfigures:year", year=last_complete_year())
+    """The last complete year for staff; for the public, the last complete year if published,
+    else the newest published year (none published: 404)."""
+    year = last_complete_year()
+    if not request.user.is_staff:
+        published = publication.published_years()
+        if not published:
+            raise Http404(_("Aucune année n'est encore publiée."))
+        if year not in published:
+            year = published[0]
+    return redirect("keyfigures:year", year=year)
 
 
-def _check_year_has_records(year: int) -> list[int]:
-    """The years with records; a year in which nothing was recorded has no figures to publish
-    (and a future year would otherwise count the companies active today): 404."""
-    _check_year(year)
+def visible_years(request: HttpRequest) -> tuple[list[int], list[int]]:
+    """The years whose figures `request`'s user may see, newest first, and the published
+    ones. Years with records only (a future year would count the companies active today);
+    the public sees the published ones, staff all of them (the others as drafts)."""
     years = selectors.years_with_records()
+    published = publication.published_years()
+    if not request.user.is_staff:
+        years = [year for year in years if year in published]
+    return years, published
+
+
+def check_year_visible(request: HttpRequest, year: int) -> tuple[list[int], list[int]]:
+    """404 for a year without records, and for the public a year not published."""
+    _check_year(year)
+    years, published = visible_years(request)
     if year not in years:
-        raise Http404(_("Aucun dossier n'est enregistré pour cette année."))
-    return years
+        raise Http404(_("Les chiffres de cette année ne sont pas publiés."))
+    return years, published
 
 
 @public_cache
 def year_page(request: HttpRequest, year: int) -> HttpResponse:
-    years = _check_year_has_records(year)
+    years, published = check_year_visible(request, year)
+    # Compared with the year before only if this visitor may see it (the public: published).
     sections = build_sections(year, staff=request.user.is_staff, years=years)
     return render(
         request,
         "keyfigures/year.html",
-        {"year": year, "sections": sections, "years": years},
+        {"year": year, "sections": sections, "years": years, "published": published,
+         "draft": year not in published},
     )
 
 
@@ -129,7 +151,7 @@ def records_page(request: HttpRequest, year: int, key: str) -> HttpResponse:
     figure = selectors.figure_for_key(key)
     if figure is None:
         raise Http404(_("Ce chiffre clef n'existe pas."))
-    _check_year_has_records(year)
+    _years, published = check_year_visible(request, year)
     records = figure.records(year)
     value = figure.value_of(records)
     table = drilldown_table(records, request.GET.get("page"))
@@ -144,6 +166,7 @@ def records_page(request: HttpRequest, year: int, key: str) -> HttpResponse:
             "table": table,
             "admin_url": admin_changelist_url(figure, year) if request.user.is_staff else None,
             "projects_url": projects_list_url(key, year) if figure.lists_projects else None,
+            "draft": year not in published,
         },
     )
 
@@ -170,7 +193,7 @@ def csv_download(request: HttpRequest, year: int) -> HttpResponse:
     """The year's figures for French spreadsheet software: UTF-8 with a byte-order mark, `;`
     between columns, decimal comma, the unit in words. Headers stay French in both languages
     (a file is shared between people), the labels follow the page's language."""
-    _check_year_has_records(year)
+    check_year_visible(request, year)
     catalogue = selectors.figure_catalogue()
     figures = selectors.key_figures_for_year(year, catalogue)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -201,18 +224,64 @@ def _admin_link(record) -> dict:
     }
 
 
+def report_urls(year: int) -> dict[str, str]:
+    """The printed report of `year` in each language (French without a prefix)."""
+    urls = {}
+    for code in ("fr", "en"):
+        with translation.override(code):
+            urls[code] = reverse("keyfigures:report", args=[year])
+    return urls
+
+
+def _dashboard_post(request: HttpRequest, year: int) -> HttpResponse:
+    """Publish, republish or withdraw the year's figures: a decision of staff allowed to
+    publish (the permission to add a publication), with an optional reason."""
+    if not request.user.has_perm("keyfigures.add_yearpublication"):
+        raise PermissionDenied
+    action = request.POST.get("action")
+    reason = request.POST.get("reason", "")[:500]
+    try:
+        if action == "publish":
+            republished = publication.publication_in_force(year) is not None
+            publication.year_publish(year=year, user=request.user, reason=reason)
+            messages.success(request, _("Chiffres %(year)s republiés : les écarts repartent de "
+                                        "zéro.") % {"year": year} if republished
+                             else _("Chiffres %(year)s publiés.") % {"year": year})
+        elif action == "unpublish":
+            publication.year_unpublish(year=year, user=request.user, reason=reason)
+            messages.success(request, _("Publication des chiffres %(year)s retirée.")
+                             % {"year": year})
+        else:
+            messages.error(request, _("Action inconnue."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("keyfigures-dashboard-year", year=year)
+
+
 def dashboard(request: HttpRequest, year: int | None = None) -> HttpResponse:
-    """Staff dashboard inside the admin: the figures, links to the records, and warnings."""
+    """Staff dashboard inside the admin: the figures, links to the records, warnings, the
+    year's publication and, once published, what the records have changed since."""
     year = year or last_complete_year()
     _check_year(year)
+    if request.method == "POST":
+        return _dashboard_post(request, year)
     years = selectors.years_with_records()
+    catalogue = selectors.figure_catalogue()
     sections = build_sections(year, staff=True, years=years)
+    current = {row["key"]: row["value"] for section in sections for row in section["rows"]}
     context = {
         **admin.site.each_context(request),
         "title": _("Chiffres clefs %(year)s") % {"year": year},
         "year": year,
         "sections": sections,
         "years": sorted(set(years) | {year}, reverse=True),
+        "has_records": year in years,
+        "report_urls": report_urls(year),
+        "published_years": publication.published_years(),
+        "changes": publication.changes_since_publication(year, current, catalogue),
+        "publications": publication.publication_history(year),
+        "can_publish": request.user.has_perm("keyfigures.add_yearpublication"),
         "warnings": [
             {"message": warning.message, "records": [_admin_link(r) for r in warning.records]}
             for warning in consistency_warnings(year)
