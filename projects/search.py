@@ -29,8 +29,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import CharField, Count, F, Func, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import ExtractYear
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat, ExtractYear
+from django.db.models.lookups import Exact, GreaterThan
 
 from programmes.models import Track
 from projects.models import FundedProject, ProjectYearStatus
@@ -138,18 +149,59 @@ def _text(queryset: QuerySet, q: str) -> QuerySet:
     if not q:
         return queryset
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        vector = SearchVector(*SEARCHED, config="clara_french")
-        return queryset.annotate(search=vector).filter(
-            search=SearchQuery(q, config="clara_french", search_type="websearch"))
-    queryset = queryset.annotate(**{f"plain_{i}": Unaccent(F(path))
-                                    for i, path in enumerate(SEARCHED)})
+        return _postgresql_text(queryset, q)
+    # One call of clara_unaccent per row (the fields joined by a line break, which no word
+    # holds, so that a word is found in one field exactly as before).
+    queryset = queryset.annotate(plain=Unaccent(Concat(
+        *[part for path in SEARCHED for part in (Coalesce(F(path), Value("")), Value("\n"))],
+        output_field=CharField())))
     for word in unaccent(q).split():
-        condition = Q()
-        for i in range(len(SEARCHED)):
-            condition |= Q(**{f"plain_{i}__contains": word})
-        queryset = queryset.filter(condition)
+        queryset = queryset.filter(plain__contains=word)
+    return queryset
+
+
+CONFIG = "clara_french"
+# The two halves of the searched text, each with its GIN index on PostgreSQL (migration
+# projects 0005): the expressions must stay those of the indexes.
+OWN_FIELDS = ("name", "public_summary")
+APPLICATION_FIELDS = ("title", "acronym")
+
+
+def _postgresql_text(queryset: QuerySet, q: str) -> QuerySet:
+    """`websearch_to_tsquery(q)` over the four fields, through the indexes: the words of a
+    plain query (no quotes, `or` or `-word`) must each be found, so each word (as
+    `websearch_to_tsquery` reads it) is looked up in the project's index or in the
+    application's, and a word that is only stop words is no condition (an all-stop-words
+    query finds nothing, as before). A query with operators is matched as a whole, without
+    the indexes."""
+    from django.contrib.postgres.search import SearchQuery, SearchVector
+
+    from programmes.models import Application
+
+    def query(text):
+        return SearchQuery(text, config=CONFIG, search_type="websearch")
+
+    words = q.split()
+    if '"' in q or any(w.lower() == "or" or w.startswith("-") for w in words):
+        vector = SearchVector(*SEARCHED, config=CONFIG)
+        return queryset.annotate(search=vector).filter(search=query(q))
+    def lexemes(text):
+        return Func(query(text), function="numnode", output_field=IntegerField())
+
+    queryset = queryset.filter(GreaterThan(lexemes(q), 0))
+    for word in words:
+        own = (FundedProject.objects.annotate(v=SearchVector(*OWN_FIELDS, config=CONFIG))
+               .filter(v=query(word)).order_by().values("pk"))
+        applications = (Application.objects
+                        .annotate(v=SearchVector(*APPLICATION_FIELDS, config=CONFIG))
+                        .filter(v=query(word)).order_by().values("pk"))
+        via = (FundedProject.objects.filter(award__application__in=applications)
+               .order_by().values("pk"))
+        # A word of stop words only is no condition (every project); PostgreSQL evaluates
+        # this branch's condition once, when it plans the query.
+        every = FundedProject.objects.filter(Exact(lexemes(word), 0)).order_by().values("pk")
+        # One set (a union) in a condition of its own: the planner joins it by key.
+        queryset = queryset.filter(pk__in=own.union(via, every))
     return queryset
 
 
