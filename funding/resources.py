@@ -121,6 +121,18 @@ class AwardResource(SpreadsheetResource):
         if errors:
             raise ValidationError(errors)
 
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        # The split is a read-only column for import-export's comparison: a row whose only
+        # change is its split is not unchanged (it was skipped, and the change lost).
+        if not super().skip_row(instance, original, row, import_validation_errors):
+            return False
+        split = getattr(instance, "_imported_split", None)
+        if split is None or instance.pk is None:
+            return True
+        stored = dict(Contribution.objects.filter(award_id=instance.pk).values_list(
+            "funder_id", "amount"))
+        return {funder.pk: amount for funder, amount in split.items()} == stored
+
     def save_instance(self, instance, is_create, row, **kwargs):
         split = instance._imported_split
         if split is None:
@@ -163,3 +175,129 @@ class ContributionResource(SpreadsheetResource):
             "Les contributions s'importent avec leur financement : colonne « répartition » de "
             "l'import des financements."
         ))
+
+
+# --- Added for the history loader (issue 11: `manage.py import_records`) -------------------
+
+from clara.network.models import Site  # noqa: E402
+from clara.network.resources import (  # noqa: E402
+    KeysWidget,
+    LinksResource,
+    OrganisationByNameWidget,
+)
+from funding.models import CompanyInvestment  # noqa: E402
+from programmes.models import Call, InnovationDomain  # noqa: E402
+
+
+class FunderResource(SpreadsheetResource):
+    """Funders, keyed by their name; their organisation (if any) by its name."""
+
+    organisation = fields.Field(
+        attribute="organisation", column_name="organisation (nom)",
+        widget=OrganisationByNameWidget(),
+    )
+
+    class Meta:
+        model = Funder
+        import_id_fields = ("name",)
+        fields = ("name", "short_name", "kind", "organisation")
+        export_order = fields
+
+    export_select_related = ("organisation",)
+
+
+class CallLinksResource(LinksResource):
+    """The co-funders, innovation domains and eligible sites of calls, keyed by the call's
+    identifier (written after the calls)."""
+
+    slug = fields.Field(attribute="slug", column_name="appel (identifiant)")
+    cofunders = fields.Field(
+        attribute="cofunders", column_name="cofinanceurs (noms ; …)",
+        widget=KeysWidget(Funder, field="name"),
+    )
+    domains = fields.Field(
+        attribute="domains", column_name="domaines d'innovation (identifiants ; …)",
+        widget=KeysWidget(InnovationDomain, field="slug"),
+    )
+    sites = fields.Field(
+        attribute="sites", column_name="sites éligibles (identifiants ; …)",
+        widget=KeysWidget(Site, field="slug"),
+    )
+
+    class Meta:
+        model = Call
+        import_id_fields = ("slug",)
+        fields = ("slug", "cofunders", "domains", "sites")
+        export_order = fields
+
+    export_prefetch_related = ("cofunders", "domains", "sites")
+
+
+class ContributionRecordsResource(ContributionResource):
+    """Contributions as the history loader reads them: they are written with their award
+    (the "répartition" column of the awards sheet); here each row is checked against the
+    award's split, and a row that differs is an error."""
+
+    class Meta(ContributionResource.Meta):
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            SpreadsheetResource.import_instance(self, instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if not errors and instance.pk is None:
+            errors["funder"] = [gettext(
+                "Ce financeur n'a pas de contribution dans la répartition de ce financement "
+                "(colonne « répartition » de la feuille des financements)."
+            )]
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        errors.setdefault("amount", []).append(gettext(
+            "Ce montant diffère de la répartition du financement (colonne « répartition » de "
+            "la feuille des financements) : les contributions s'importent avec leur "
+            "financement."
+        ))
+        raise ValidationError(errors)
+
+
+class CompanyInvestmentResource(SpreadsheetResource):
+    """A partner company's planned investment beside an award, keyed by the application's
+    reference and the company's name."""
+
+    award = lookup_field("award", "demande (référence)", Award, "application__reference")
+    company = fields.Field(
+        attribute="company", column_name="entreprise (nom)", widget=OrganisationByNameWidget(),
+    )
+
+    class Meta:
+        model = CompanyInvestment
+        import_id_fields = ("award", "company")
+        fields = ("award", "company", "planned_amount")
+        export_order = fields
+
+    export_select_related = ("award__application", "company")
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        from clara.spreadsheets.records import company_investment_check
+
+        errors = dict(import_validation_errors or {})
+        if instance.company_id:
+            try:
+                company_investment_check(investment=instance)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        super().validate_instance(instance, errors, validate_unique)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        from clara.spreadsheets.records import record_save
+
+        record_save(instance, by=kwargs.get("user"))
+

@@ -238,3 +238,211 @@ class ApplicationHistoryResource(ApplicationResource):
     @classmethod
     def get_display_name(cls):
         return gettext("Historique (appels clos, statuts passés)")
+
+
+# --- Added for the history loader (issue 11: `manage.py import_records`) -------------------
+
+from clara.network.models import Organisation  # noqa: E402
+from clara.network.resources import (  # noqa: E402
+    KeysWidget,
+    LinksResource,
+    OrganisationByNameWidget,
+    PeopleKeysWidget,
+    TeamKeysWidget,
+)
+from programmes.models import Decision  # noqa: E402
+
+
+class InnovationDomainResource(SpreadsheetResource):
+    """Innovation domains, keyed by their identifier (slug)."""
+
+    class Meta:
+        model = InnovationDomain
+        import_id_fields = ("slug",)
+        fields = ("slug", "name")
+        export_order = fields
+
+
+class ProgrammeResource(SpreadsheetResource):
+    """Programmes, keyed by their identifier (slug); the instructing partner by its name."""
+
+    partner = fields.Field(
+        attribute="partner", column_name="partenaire d'instruction (nom)",
+        widget=OrganisationByNameWidget(),
+    )
+
+    class Meta:
+        model = Programme
+        import_id_fields = ("slug",)
+        fields = ("slug", "name", "kind", "partner", "description")
+        export_order = fields
+
+    export_select_related = ("partner",)
+
+
+class TrackResource(SpreadsheetResource):
+    """Entry keys, keyed by their programme's identifier and their code."""
+
+    programme = lookup_field("programme", "programme (identifiant)", Programme, "slug")
+    code = fields.Field(attribute="code", column_name="clef d'entrée",
+                        widget=ChoiceWidget(Track.Code.choices))
+
+    class Meta:
+        model = Track
+        import_id_fields = ("programme", "code")
+        fields = ("programme", "code", "description")
+        export_order = fields
+
+    export_select_related = ("programme",)
+
+
+class ApplicationLinksResource(LinksResource):
+    """The teams, partner companies and co-applicants of applications, keyed by the
+    application's reference (written after the applications)."""
+
+    reference = fields.Field(attribute="reference", column_name="demande (référence)")
+    teams = fields.Field(
+        attribute="teams", column_name="équipes (nom @ organisation ; …)",
+        widget=TeamKeysWidget(),
+    )
+    partner_companies = fields.Field(
+        attribute="partner_companies", column_name="entreprises partenaires (noms ; …)",
+        widget=KeysWidget(Organisation, field="name"),
+    )
+    co_applicants = fields.Field(
+        attribute="co_applicants",
+        column_name="co-porteurs et co-porteuses (ORCID ou e-mail ; …)",
+        widget=PeopleKeysWidget(),
+    )
+
+    class Meta:
+        model = Application
+        import_id_fields = ("reference",)
+        fields = ("reference", "teams", "partner_companies", "co_applicants")
+        export_order = fields
+
+    export_prefetch_related = ("teams__organisation", "partner_companies", "co_applicants")
+
+
+class LenientAccountWidget(CaseInsensitiveLookupWidget):
+    """An account named by e-mail, or None when no account has that address (a past
+    applicant needs no account: see ApplicationRecordsResource)."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except ValueError:
+            return None
+
+
+class ApplicationRecordsResource(ApplicationHistoryResource):
+    """Applications as the history loader reads them: a new application of a closed call is
+    loaded with the status it had through the history mode (`application_import_history`);
+    any other row is imported as the admin's import does (a new draft or submitted
+    application, or a move of an existing one). A past application needs no account: when
+    its "déposant" cell names no account, the principal investigator's account is used, or
+    else the history account (`history_applicant`, inactive, that cannot log in)."""
+
+    applicant = fields.Field(
+        attribute="applicant", column_name="déposant (e-mail)",
+        widget=LenientAccountWidget(User, field="email"),
+    )
+
+    class Meta(ApplicationResource.Meta):
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def _is_history(self, instance) -> bool:
+        call = getattr(instance, "call", None) if instance.call_id else None
+        return instance.pk is None and call is not None and call.closes_at <= timezone.now()
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance.applicant_id is None and "applicant" not in errors:
+            given = str(row.get(self.fields["applicant"].column_name) or "").strip()
+            if self._is_history(instance):
+                from clara.spreadsheets.records import history_applicant
+
+                person = getattr(instance, "principal_investigator", None) \
+                    if instance.principal_investigator_id else None
+                instance.applicant = (person.user if person is not None and person.user_id
+                                      else history_applicant())
+            elif given:
+                errors["applicant"] = [gettext("Aucun compte n'a l'adresse « %(value)s ».")
+                                       % {"value": given}]
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if self._is_history(instance):
+            return super().validate_instance(instance, import_validation_errors,
+                                             validate_unique)
+        return ApplicationResource.validate_instance(self, instance, import_validation_errors,
+                                                     validate_unique)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if self._is_history(instance):
+            return super().save_instance(instance, is_create, row, **kwargs)
+        return ApplicationResource.save_instance(self, instance, is_create, row, **kwargs)
+
+    @classmethod
+    def get_display_name(cls):
+        return gettext("Demandes (historique : appels clos avec leurs statuts passés)")
+
+
+class DecisionApplicationWidget(LookupWidget):
+    def __init__(self, **kwargs):
+        super().__init__(Application, field="reference", **kwargs)
+
+
+class DecisionResource(SpreadsheetResource):
+    """Committee decisions, keyed by the application's reference, the decision and the date
+    of the committee. A new row is a past decision (`decision_import_history`: the
+    application already has the status it led to); an existing one has its grounds
+    corrected (`decision_update`)."""
+
+    application = fields.Field(
+        attribute="application", column_name="demande (référence)",
+        widget=DecisionApplicationWidget(),
+    )
+
+    class Meta:
+        model = Decision
+        import_id_fields = ("application", "outcome", "committee_date")
+        fields = ("application", "outcome", "committee_date", "notes", "recorded_at")
+        export_order = fields
+
+    export_select_related = ("application",)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        from clara.spreadsheets.records import decision_check_history
+
+        errors = dict(import_validation_errors or {})
+        if instance.pk is None and instance.application_id and instance.outcome:
+            try:
+                decision_check_history(decision=instance)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        super().validate_instance(instance, errors, validate_unique)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        from clara.spreadsheets.records import decision_import_history
+        from programmes.services import decision_update
+
+        if is_create:
+            decision_import_history(decision=instance, by=kwargs.get("user"))
+        else:
+            decision_update(decision=instance, committee_date=instance.committee_date,
+                            notes=instance.notes, by=kwargs.get("user"))
+
+
+__all__ = [
+    "ApplicationLinksResource", "ApplicationRecordsResource",
+    "DecisionResource", "InnovationDomainResource", "ProgrammeResource", "TrackResource",
+]

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext
-from import_export import fields
+from import_export import fields, widgets
 
 from clara.admin_helpers import LookupWidget, SpreadsheetResource, lookup_field
 from clara.network.models import Organisation, Person, Site, Team, TeamCensus
@@ -267,3 +267,202 @@ class PersonResource(SpreadsheetResource):
                 "l'adresse e-mail qui la distingue."
             ))
         return matches[0] if matches else None
+
+
+# --- Added for the history loader (issue 11: `manage.py import_records`) -------------------
+
+
+def date_key(value) -> str:
+    """A date cell (a date, a date-time, "2024-03-05" or "05/03/2024") as "2024-03-05", to
+    match rows that name a record by a date; the text as it is if it is not a date."""
+    import datetime
+
+    from clara.spreadsheets.resources import DATE_FORMATS
+
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value or "").strip()
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, date_format).date().isoformat()
+        except ValueError:
+            continue
+    return text
+
+
+class PrefetchingResource(SpreadsheetResource):
+    """A resource whose many-to-many columns are read for the whole export at once."""
+
+    export_prefetch_related: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.prefetch_related(*self.export_prefetch_related)
+
+    def filter_export(self, queryset, **kwargs):
+        return super().filter_export(queryset, **kwargs).prefetch_related(
+            *self.export_prefetch_related
+        )
+
+
+class KeysWidget(widgets.ManyToManyWidget):
+    """A many-to-many column: the related records' natural keys separated by " ; ". Every
+    key must name exactly one record (an unknown key is a row error, never dropped)."""
+
+    separator = ";"
+
+    def __init__(self, model, field, **kwargs):
+        super().__init__(model, separator=self.separator, field=field, **kwargs)
+
+    def key_of(self, obj) -> str:
+        value = obj
+        for part in self.field.split("__"):
+            value = getattr(value, part, None)
+        return str(value)
+
+    def normalise(self, key: str) -> str:
+        return key
+
+    def candidates(self, keys):
+        return self.model._default_manager.filter(**{f"{self.field}__in": keys})
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else str(value)
+        keys = [part.strip() for part in text.split(self.separator) if part.strip()]
+        if not keys:
+            return []
+        wanted = [self.normalise(key) for key in keys]
+        found = defaultdict(list)
+        for chunk in chunks(set(wanted)):
+            for obj in self.candidates(chunk):
+                found[self.normalise(self.key_of(obj))].append(obj)
+        objects, unknown = [], []
+        for key, normalised in zip(keys, wanted, strict=True):
+            matches = found.get(normalised, [])
+            if len(matches) != 1:
+                unknown.append(key)
+            elif matches[0] not in objects:
+                objects.append(matches[0])
+        if unknown:
+            raise ValueError(
+                gettext("Aucun(e) %(model)s ne correspond à : %(keys)s.")
+                % {"model": self.model._meta.verbose_name,
+                   "keys": ", ".join(f"« {key} »" for key in unknown)}
+            )
+        return objects
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return f" {self.separator} ".join(sorted(self.key_of(o) for o in value.all()))
+
+
+class PeopleKeysWidget(KeysWidget):
+    """People named by ORCID iD or, without one, e-mail address."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Person, field="orcid", **kwargs)
+
+    def key_of(self, obj) -> str:
+        return obj.orcid or obj.email
+
+    def normalise(self, key: str) -> str:
+        return key.upper() if _ORCID_SHAPE.match(key) else key.lower()
+
+    def candidates(self, keys):
+        return Person.objects.annotate(_email=Lower("email")).filter(
+            Q(orcid__in=keys) | Q(_email__in=keys)
+        )
+
+
+TEAM_SEPARATOR = " @ "
+
+
+class TeamKeysWidget(KeysWidget):
+    """Teams named "team name @ organisation name"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Team, field="name", **kwargs)
+
+    def key_of(self, obj) -> str:
+        return f"{obj.name}{TEAM_SEPARATOR}{obj.organisation.name}"
+
+    def normalise(self, key: str) -> str:
+        name, _sep, organisation = key.partition("@")
+        return f"{name.strip()}{TEAM_SEPARATOR}{organisation.strip()}"
+
+    def candidates(self, keys):
+        names = {key.partition(TEAM_SEPARATOR)[0] for key in keys}
+        return Team.objects.filter(name__in=names).select_related("organisation")
+
+
+class SiteResource(SpreadsheetResource):
+    """The network's sites, keyed by their identifier (slug)."""
+
+    class Meta:
+        model = Site
+        import_id_fields = ("slug",)
+        fields = ("slug", "name", "position")
+        export_order = fields
+
+
+class LinksResource(PrefetchingResource):
+    """The many-to-many columns of records written by an earlier sheet, keyed by the
+    record's natural key: a row naming no record is an error; a row changes the links only
+    (written by import-export's `save_m2m` after `save_instance`)."""
+
+    def import_instance(self, instance, row, **kwargs):
+        if instance.pk is None:
+            name = self.get_import_id_fields()[0]
+            raise ValidationError({self.fields[name].attribute: gettext(
+                "Aucun(e) %(model)s ne correspond à « %(value)s »."
+            ) % {"model": self._meta.model._meta.verbose_name,
+                 "value": row.get(self.fields[name].column_name)}})
+        super().import_instance(instance, row, **kwargs)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if import_validation_errors:
+            raise ValidationError(import_validation_errors)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """Nothing but the links changes."""
+
+
+class SameSheetLookupWidget(LookupWidget):
+    """A reference to a record of the same sheet (an organisation's parent): a value not
+    found by the file-wide look-up is looked up again when its row comes, by which time an
+    earlier row of the sheet may have created it."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except ValueError:
+            if self._index is None or _empty_cell(value):
+                raise
+            matches = list(self.prefetch_queryset([self.lookup_key(value, row or {})])[:2])
+            if len(matches) != 1:
+                raise
+            return matches[0]
+
+
+def _empty_cell(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class OrganisationRecordsResource(OrganisationResource):
+    """Organisations as the history loader reads them: a parent organisation may be a row
+    of the same sheet (the loader puts parents' rows first)."""
+
+    parent = fields.Field(attribute="parent", column_name="organisation de tutelle (nom)",
+                          widget=SameSheetLookupWidget(Organisation, field="name"))
+
+    # (column naming the parent, column of the key it names): the loader's row order.
+    same_sheet_reference = ("organisation de tutelle (nom)", "nom")
+
+    class Meta(OrganisationResource.Meta):
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
