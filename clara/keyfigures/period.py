@@ -385,11 +385,22 @@ def figure_by_year(figure: Figure | FigureSum, years: list[int]) -> dict[int, in
             for year in sorted(years)}
 
 
-def history_span() -> tuple[int, int] | None:
+def history_span(years: list[int] | None = None,
+                 published: list[int] | None = None) -> tuple[int, int] | None:
     """From the first year with records to the last complete one (the year before the
-    current one, Paris), or None when no complete year has records."""
+    current one, Paris), or None when no complete year has records. With `published` (the
+    public's view), the history stops before the first year with records not published: it
+    never adds up figures the public may not see."""
     last_complete = timezone.localdate().year - 1
-    years = [year for year in selectors.years_with_records() if year <= last_complete]
+    years = selectors.years_with_records() if years is None else years
+    years = sorted(year for year in years if year <= last_complete)
+    if published is not None:
+        shown = []
+        for year in years:
+            if year not in published:
+                break
+            shown.append(year)
+        years = shown
     if not years:
         return None
-    return min(years), max(years)
+    return years[0], years[-1]

@@ -11,17 +11,27 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clara.formatting import format_figure
-from clara.keyfigures import period, selectors
+from clara.keyfigures import period, publication, selectors
 from clara.keyfigures.drilldown import drilldown_table
 from clara.keyfigures.plurals import label_for
 from clara.keyfigures.trends import trend_chart
+from clara.keyfigures.views import visible_years
 from clara.publiccache import public_cache
 from programmes.models import Programme
 
 
-def _check_span(start: int, end: int) -> None:
+def _check_span(request: HttpRequest, start: int, end: int) -> tuple[list[int], bool]:
+    """404 for a span out of bounds, and for the public a span holding a year with records
+    that is not published. Returns the years this visitor may see (oldest first) and whether
+    the span holds unpublished years (a draft, for staff)."""
     if not period.check_span(start, end):
         raise Http404(_("Période hors de celles que couvrent les chiffres clefs."))
+    everything, published = selectors.years_with_records(), publication.published_years()
+    unpublished = [year for year in everything if start <= year <= end and year not in published]
+    if unpublished and not request.user.is_staff:
+        raise Http404(_("Les chiffres de cette période ne sont pas tous publiés."))
+    years = everything if request.user.is_staff else [y for y in everything if y in published]
+    return sorted(years), bool(unpublished)
 
 
 def _figure(key: str):
@@ -65,7 +75,7 @@ def _rules() -> list[dict]:
 @public_cache
 def period_page(request: HttpRequest, start: int, end: int) -> HttpResponse:
     """Every figure of the catalogue over the years `start`–`end`, and the history's."""
-    _check_span(start, end)
+    years, draft = _check_span(request, start, end)
     catalogue = selectors.figure_catalogue()
     history = period.history_figures()
     values = period.key_figures_for_period(start, end, {**catalogue, **history})
@@ -80,7 +90,7 @@ def period_page(request: HttpRequest, start: int, end: int) -> HttpResponse:
         "groups": [{"title": _("L'essentiel de la période"), "sections": sections},
                    {"title": _("Tous les chiffres clefs"),
                     "sections": list(by_section.values())}],
-        "rules": _rules(), "years": sorted(selectors.years_with_records()),
+        "rules": _rules(), "years": years, "draft": draft,
         "beyond": end >= timezone.localdate().year,
     })
 
@@ -101,9 +111,9 @@ def period_choose(request: HttpRequest) -> HttpResponse:
 @public_cache
 def period_records_page(request: HttpRequest, start: int, end: int, key: str) -> HttpResponse:
     """The records behind one figure over the span (a sum of figures: its parts)."""
-    _check_span(start, end)
     figure = _figure(key)
-    context = {"mode": "records", "start": start, "end": end, "figure": figure,
+    _years, draft = _check_span(request, start, end)
+    context = {"mode": "records", "start": start, "end": end, "figure": figure, "draft": draft,
                "rule": period.rule_of(figure)}
     context["rule_label"] = period.RULES[context["rule"]]
     context["rule_definition"] = period.RULE_DEFINITIONS[context["rule"]]
@@ -148,7 +158,8 @@ def _headline(values: dict, figures: dict) -> dict:
 @public_cache
 def history_page(request: HttpRequest) -> HttpResponse:
     """The history figures from the first year with records to the last complete year."""
-    span = period.history_span()
+    published = None if request.user.is_staff else publication.published_years()
+    span = period.history_span(selectors.years_with_records(), published)
     context: dict = {"span": span}
     if span is not None:
         start, end = span
@@ -174,7 +185,7 @@ def trend_page(request: HttpRequest, key: str) -> HttpResponse:
     """One figure for every year with records: a bar chart and its table, each year linking
     to its records."""
     figure = _figure(key)
-    years = sorted(selectors.years_with_records())
+    years = sorted(visible_years(request)[0])
     values = period.figure_by_year(figure, years)
     yearly = key not in period.OWN_FIGURES and not isinstance(figure, period.FigureSum)
     points = []
