@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from clara.admin_edit_conflicts import EditConflictAdminMixin
 from clara.admin_helpers import (
     BoundedInlineMixin,
+    SpreadsheetExportMixin,
     SpreadsheetImportExportMixin,
     euros_column,
     year_filter,
@@ -18,11 +19,21 @@ from events.models import (
     SurveyResponse,
     WorkingGroup,
 )
-from events.resources import EventResource
+from events.resources import (
+    EventLinksResource,
+    EventResource,
+    EventSpeakerResource,
+    InternationalActionResource,
+    PosterResource,
+    PrizeResource,
+    SurveyResponseResource,
+    WorkingGroupResource,
+)
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class WorkingGroupAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [WorkingGroupResource]
     list_display = ("name", "acronym", "started_on", "ended_on", "member_count")
     search_fields = ("name", "acronym")
     autocomplete_fields = ("members",)
@@ -58,7 +69,7 @@ class PrizeInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInlin
 
 @admin.register(Event)
 class EventAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
-    resource_classes = [EventResource]
+    resource_classes = [EventResource, EventLinksResource]
     list_display = (
         "title", "kind", "role", "start_date", "end_date", "site", "participants",
         "subsidy_euros", "parent",
@@ -81,7 +92,8 @@ class EventAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.Mod
 
 
 @admin.register(EventSpeaker)
-class EventSpeakerAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class EventSpeakerAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [EventSpeakerResource]
     list_display = ("person", "event", "topic")
     list_filter = (year_filter("event__start_date"), "event__kind")
     list_select_related = ("person", "event")
@@ -95,7 +107,8 @@ class EventSpeakerAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Poster)
-class PosterAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class PosterAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [PosterResource]
     list_display = ("title", "kind", "event", "presenter")
     list_filter = ("kind", year_filter("event__start_date"))
     list_select_related = ("event", "presenter")
@@ -104,7 +117,8 @@ class PosterAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Prize)
-class PrizeAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class PrizeAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [PrizeResource]
     list_display = ("label", "kind", "event", "poster", "laureate", "awarded_by_clara")
     list_filter = ("kind", "awarded_by_clara", year_filter("event__start_date"))
     list_select_related = ("event", "poster", "laureate")
@@ -113,7 +127,8 @@ class PrizeAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class SurveyResponseAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [SurveyResponseResource]
     list_display = ("event", "rating", "would_recommend")
     list_filter = ("would_recommend", "rating", year_filter("event__start_date"))
     list_select_related = ("event",)
@@ -127,7 +142,8 @@ class SurveyResponseAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(InternationalAction)
-class InternationalActionAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class InternationalActionAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [InternationalActionResource]
     list_display = (
         "title", "kind", "person", "country_name", "institution", "start_date", "end_date",
         "amount_euros",

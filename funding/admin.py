@@ -24,7 +24,12 @@ from clara.admin_helpers import (
 )
 from clara.formatting import format_euros
 from funding.models import Award, CompanyInvestment, Contribution, Disbursement, Funder
-from funding.resources import AwardResource, ContributionResource
+from funding.resources import (
+    AwardResource,
+    CompanyInvestmentResource,
+    ContributionResource,
+    FunderResource,
+)
 from funding.services import (
     award_check,
     award_record,
@@ -36,7 +41,8 @@ from funding.services import (
 
 
 @admin.register(Funder)
-class FunderAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class FunderAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [FunderResource]
     list_display = ("name", "short_name", "kind", "organisation")
     list_filter = ("kind",)
     list_select_related = ("organisation",)
@@ -266,7 +272,8 @@ class ContributionAdmin(
 
 
 @admin.register(CompanyInvestment)
-class CompanyInvestmentAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
+class CompanyInvestmentAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, SimpleHistoryAdmin):
+    resource_classes = [CompanyInvestmentResource]
     list_display = ("award", "company", "planned_euros")
     list_filter = (
         "award__application__call__programme", year_filter("award__decided_at"),

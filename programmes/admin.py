@@ -17,9 +17,11 @@ from clara.admin_edit_conflicts import EditConflictAdminMixin, EditConflictForm
 from clara.admin_helpers import (
     BoundedInlineMixin,
     SearchByTableMixin,
+    SpreadsheetExportMixin,
     SpreadsheetImportExportMixin,
     euros_column,
 )
+from funding.resources import CallLinksResource
 from programmes.evaluation import audition_record_outcome, audition_schedule
 from programmes.models import (
     Application,
@@ -38,7 +40,15 @@ from programmes.models import (
     ReviewScore,
     Track,
 )
-from programmes.resources import ApplicationHistoryResource, ApplicationResource, CallResource
+from programmes.resources import (
+    ApplicationHistoryResource,
+    ApplicationResource,
+    CallResource,
+    DecisionResource,
+    InnovationDomainResource,
+    ProgrammeResource,
+    TrackResource,
+)
 from programmes.services import (
     NEW_APPLICATION_STATUSES,
     STATUS_OF_OUTCOME,
@@ -53,7 +63,8 @@ from programmes.services import (
 
 
 @admin.register(InnovationDomain)
-class InnovationDomainAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class InnovationDomainAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [InnovationDomainResource]
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -66,7 +77,8 @@ class TrackInline(EditConflictAdminMixin, BoundedInlineMixin, admin.TabularInlin
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class ProgrammeAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [ProgrammeResource]
     list_display = ("name", "kind", "partner")
     list_filter = ("kind",)
     list_select_related = ("partner",)
@@ -77,7 +89,8 @@ class ProgrammeAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Track)
-class TrackAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class TrackAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [TrackResource]
     list_display = ("__str__", "programme", "code")
     list_filter = ("programme", "code")
     list_select_related = ("programme",)
@@ -118,7 +131,7 @@ class CallAdminForm(forms.ModelForm):
 @admin.register(Call)
 class CallAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     form = CallAdminForm
-    resource_classes = [CallResource]
+    resource_classes = [CallResource, CallLinksResource]
     list_display = (
         "title", "programme", "track", "year", "opens_at", "closes_at", "budget_euros",
         "application_count",
@@ -556,9 +569,10 @@ class DecisionAdminForm(EditConflictForm):
 
 
 @admin.register(Decision)
-class DecisionAdmin(SearchByTableMixin, EditConflictAdminMixin, SimpleHistoryAdmin):
+class DecisionAdmin(SearchByTableMixin, EditConflictAdminMixin, SpreadsheetExportMixin, SimpleHistoryAdmin):
     """A decision is recorded with the status it gives the application (`decision_record`);
     afterwards only its date and grounds can be corrected, and it is never deleted."""
+    resource_classes = [DecisionResource]
 
     form = DecisionAdminForm
     list_display = ("application", "outcome", "committee_date", "recorded_by", "recorded_at")

@@ -8,6 +8,7 @@ from clara.admin_edit_conflicts import EditConflictAdminMixin, EditConflictForm
 from clara.admin_helpers import (
     BoundedInlineMixin,
     SearchByTableMixin,
+    SpreadsheetExportMixin,
     SpreadsheetImportExportMixin,
     euros_column,
     year_filter,
@@ -19,7 +20,12 @@ from projects.models import (
     ProjectYearStatus,
     SupportAction,
 )
-from projects.resources import FundedProjectResource
+from projects.resources import (
+    FundedProjectResource,
+    OutcomeResource,
+    ProjectYearStatusResource,
+    SupportActionResource,
+)
 from projects.services import (
     funded_project_check_open,
     funded_project_open,
@@ -150,9 +156,10 @@ class ProjectYearStatusAdminForm(EditConflictForm):
 
 
 @admin.register(ProjectYearStatus)
-class ProjectYearStatusAdmin(SearchByTableMixin, EditConflictAdminMixin, SimpleHistoryAdmin):
+class ProjectYearStatusAdmin(SearchByTableMixin, EditConflictAdminMixin, SpreadsheetExportMixin, SimpleHistoryAdmin):
     """Each year's status goes through `project_status_set`, checked against the project's
     other years."""
+    resource_classes = [ProjectYearStatusResource]
 
     form = ProjectYearStatusAdminForm
     list_display = ("project", "year", "status", "note")
@@ -247,7 +254,8 @@ class FollowUpReportAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
+class OutcomeAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, SimpleHistoryAdmin):
+    resource_classes = [OutcomeResource]
     list_display = ("title", "kind", "project", "date", "identifier", "jobs", "amount_euros")
     list_filter = ("kind", year_filter("date"), "project__award__application__call__programme")
     list_select_related = ("project",)
@@ -258,7 +266,8 @@ class OutcomeAdmin(EditConflictAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(SupportAction)
-class SupportActionAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class SupportActionAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [SupportActionResource]
     list_display = ("date", "subject", "kind", "team", "organisation", "project", "staff_member")
     list_filter = ("kind", year_filter("date"), "team__site")
     list_select_related = ("team", "organisation", "project", "staff_member")

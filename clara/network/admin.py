@@ -4,18 +4,24 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from clara.admin_edit_conflicts import EditConflictAdminMixin
-from clara.admin_helpers import BoundedInlineMixin, SpreadsheetImportExportMixin
+from clara.admin_helpers import (
+    BoundedInlineMixin,
+    SpreadsheetExportMixin,
+    SpreadsheetImportExportMixin,
+)
 from clara.network.models import Organisation, Person, Site, Team, TeamCensus
 from clara.network.resources import (
     OrganisationResource,
     PersonResource,
+    SiteResource,
     TeamCensusResource,
     TeamResource,
 )
 
 
 @admin.register(Site)
-class SiteAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+class SiteAdmin(EditConflictAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    resource_classes = [SiteResource]
     list_display = ("name", "slug", "position")
     list_editable = ("position",)
     search_fields = ("name", "slug")
