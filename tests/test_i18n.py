@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from tests.keyfigures.conftest import published_years  # noqa: F401  (public years)
+
 PO_PATH = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdi]|\{\w*\}")
@@ -177,6 +179,7 @@ def test_model_and_figure_strings_translate():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("published_years")
 def test_keyfigures_page_in_english(client):
     from tests.factories import TeamCensusFactory
 
@@ -196,6 +199,7 @@ def test_keyfigures_page_in_english(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("published_years")
 def test_keyfigures_page_stays_french_by_default(client):
     from tests.factories import TeamCensusFactory
 

@@ -2,7 +2,9 @@
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+from tests.keyfigures.conftest import published_years  # noqa: F401  (public years)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("published_years")]
 
 
 @pytest.mark.parametrize(

@@ -163,16 +163,18 @@ def _history_rows(year: int, since, families: set[str]) -> list[dict]:
     """The history rows made after `since` of the records of `families` in `year` (and the
     deletions of their models, whose records no longer say which year they belonged to):
     one query (a UNION of the histories), newest first, at most HISTORY_LIMIT."""
-    sources: dict[tuple[str, str], tuple[HistorySource, list[str]]] = {}
+    # Per model, the records of the year that any of the families names (a model may be read
+    # by several families, and by some through a relation: the award of a contribution).
+    sources: dict[str, tuple[type, list[Q]]] = {}
     for family in sorted(families):
         for source in history_sources(family):
-            sources.setdefault((source.label, source.path), (source, []))[1].append(family)
+            entry = sources.setdefault(source.label, (source.model, []))
+            entry[1].append(Q(id__in=selectors.FAMILIES[family](year).order_by()
+                              .values(source.path)))
     parts = []
-    for (label, path), (source, fams) in sources.items():
-        historical = source.model.history.model
-        in_year = reduce(operator.or_, (
-            Q(id__in=selectors.FAMILIES[family](year).order_by().values(path))
-            for family in fams))
+    for label, (model, conditions) in sources.items():
+        historical = model.history.model
+        in_year = reduce(operator.or_, conditions)
         # Deleted records no longer say which year they belonged to: every deletion counts.
         rows = historical.objects.filter(in_year | Q(history_type="-"),
                                          history_date__gt=since)
@@ -212,7 +214,8 @@ def _describe(row: dict) -> dict:
 
 
 def changes_since_publication(year: int, current: dict | None = None,
-                              catalogue: dict | None = None) -> dict | None:
+                              catalogue: dict | None = None,
+                              publication: YearPublication | None = None) -> dict | None:
     """What the records have changed in the published figures of `year`, or None when the
     year is not published.
 
@@ -224,7 +227,7 @@ def changes_since_publication(year: int, current: dict | None = None,
     """
     from clara.keyfigures.views import format_change
 
-    publication = publication_in_force(year)
+    publication = publication if publication is not None else publication_in_force(year)
     if publication is None:
         return None
     catalogue = catalogue if catalogue is not None else selectors.figure_catalogue()

@@ -63,11 +63,12 @@ def projects_list_url(key: str, year: int) -> str:
     return reverse("funded:list") + "?" + urlencode({"chiffre": key, "exercice": year})
 
 
-def build_sections(year: int, *, staff: bool, years: list[int]) -> list[dict]:
+def build_sections(year: int, *, staff: bool, years: list[int],
+                   catalogue: dict | None = None) -> list[dict]:
     """Figures of `year` grouped in the report's sections, with last year's value beside
     (none when nothing was recorded the year before: no growth against an empty year).
-    `years` are the years with records."""
-    catalogue = selectors.figure_catalogue()
+    `years` are the years with records (that this visitor may see)."""
+    catalogue = catalogue if catalogue is not None else selectors.figure_catalogue()
     current = selectors.key_figures_for_year(year, catalogue)
     compare = (year - 1) in years
     previous = selectors.key_figures_for_year(year - 1, catalogue) if compare else None
@@ -268,8 +269,10 @@ def dashboard(request: HttpRequest, year: int | None = None) -> HttpResponse:
         return _dashboard_post(request, year)
     years = selectors.years_with_records()
     catalogue = selectors.figure_catalogue()
-    sections = build_sections(year, staff=True, years=years)
+    sections = build_sections(year, staff=True, years=years, catalogue=catalogue)
     current = {row["key"]: row["value"] for section in sections for row in section["rows"]}
+    publications = publication.publication_history(year)
+    in_force = next((p for p in publications if p.ended_at is None), None)
     context = {
         **admin.site.each_context(request),
         "title": _("Chiffres clefs %(year)s") % {"year": year},
@@ -279,8 +282,9 @@ def dashboard(request: HttpRequest, year: int | None = None) -> HttpResponse:
         "has_records": year in years,
         "report_urls": report_urls(year),
         "published_years": publication.published_years(),
-        "changes": publication.changes_since_publication(year, current, catalogue),
-        "publications": publication.publication_history(year),
+        "changes": publication.changes_since_publication(
+            year, current, catalogue, publication=in_force) if in_force else None,
+        "publications": publications,
         "can_publish": request.user.has_perm("keyfigures.add_yearpublication"),
         "warnings": [
             {"message": warning.message, "records": [_admin_link(r) for r in warning.records]}

@@ -37,7 +37,7 @@ from tests.factories import (
 )
 from tests.helpers import login_with_mfa
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("published_years")]
 
 
 def _rows(html: str) -> int:
@@ -158,8 +158,9 @@ def _queries_with_few_and_many_rows(client, lyon, url: str) -> tuple[int, int]:
 
 
 def test_keyfigures_page_query_count_is_bounded(client, lyon):
-    # The figures of the year and of the year before (2 × 21), the years with records (3).
-    assert _queries_with_few_and_many_rows(client, lyon, "/chiffres-clefs/2025/") == (45, 45)
+    # The figures of the year and of the year before (2 × 21), the years with records (3),
+    # the published years (1).
+    assert _queries_with_few_and_many_rows(client, lyon, "/chiffres-clefs/2025/") == (46, 46)
 
 
 def test_keyfigures_records_list_has_as_many_rows_as_the_figure(client, lyon):
@@ -172,9 +173,10 @@ def test_keyfigures_records_list_has_as_many_rows_as_the_figure(client, lyon):
 
 def test_keyfigures_records_query_count_is_bounded(client, lyon):
     # The years with records (3), the figure (1), the count (1), the page's rows with their
-    # team, organisation and site (1), the totals computed by the database (1).
+    # team, organisation and site (1), the totals computed by the database (1), the published
+    # years (1).
     url = "/chiffres-clefs/2025/network.teams/"
-    assert _queries_with_few_and_many_rows(client, lyon, url) == (8, 8)
+    assert _queries_with_few_and_many_rows(client, lyon, url) == (9, 9)
 
 
 def test_keyfigures_records_are_paginated_with_totals_over_every_page(client, lyon, settings):
@@ -337,9 +339,10 @@ def test_keyfigures_dashboard_linked_from_admin_index(client):
 
 def test_keyfigures_dashboard_query_count_is_bounded(client, lyon):
     login_with_mfa(client, StaffUserFactory(is_superuser=True))
-    # Session and user (2), the figures of two years (42), the years (3), the checks (7).
+    # Session and user (2), the figures of two years (42), the years (3), the checks (7), the
+    # published years (1), the year's publications (1), the record changes since (1).
     url = "/admin/chiffres-clefs/2025/"
-    assert _queries_with_few_and_many_rows(client, lyon, url) == (53, 53)
+    assert _queries_with_few_and_many_rows(client, lyon, url) == (56, 56)
 
 
 def test_every_counted_figure_label_agrees_with_its_number():
@@ -399,8 +402,8 @@ def test_keyfigures_grouped_records_query_count_is_bounded(client, lyon):
             assert client.get("/chiffres-clefs/2025/forum.speakers/").status_code == 200
         counts.append(len(queries.captured_queries))
     # Years (3), figure (1), groups counted (1), the page's groups (1), the consenting names of
-    # the page's groups (1), the number of records (1).
-    assert counts == [9, 9]
+    # the page's groups (1), the number of records (1), the published years (1).
+    assert counts == [10, 10]
 
 
 @pytest.mark.parametrize(("prefix", "title"), [("", "Une erreur est survenue"),

@@ -9,7 +9,7 @@ from django.utils import timezone
 from clara.keyfigures.selectors import years_with_records
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("published_years")]
 
 
 def test_years_with_records_count_a_call_once_closed():
