@@ -44,6 +44,9 @@ def _figure(key: str):
 def _label(figure, value) -> str:
     if isinstance(figure, period.FigureSum):
         return str(figure.label)
+    if figure.key == "history.companies":
+        return ngettext("entreprise partenaire accompagnée",
+                        "entreprises partenaires accompagnées", int(value))
     return label_for(figure, value)
 
 
