@@ -10,6 +10,7 @@ from tests.factories import (
     TeamCensusFactory,
     TeamFactory,
 )
+from tests.keyfigures.conftest import published_years  # noqa: F401  (public years)
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason='Playwright is not installed: pip install -e ".[dev,e2e]"'
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def network(transactional_db):
+def network(transactional_db, request):
+    request.getfixturevalue("published_years")  # the public sees published years only
     lyon = SiteFactory(slug="lyon", name="Lyon et alentours")
     for _ in range(3):
         TeamCensusFactory(team=TeamFactory(site=lyon), year=2025, researchers=10)
