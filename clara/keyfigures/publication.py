@@ -63,6 +63,9 @@ def publication_history(year: int) -> list[YearPublication]:
 
 
 def _as_text(value: int | Decimal) -> str:
+    """A figure as stored: the same text on SQLite and PostgreSQL ("275000", not "275000.00")."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     return str(value)
 
 

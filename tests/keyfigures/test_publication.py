@@ -96,7 +96,7 @@ def test_publication_published_year_is_public_without_draft_mark(client, records
 def test_publication_stores_every_figure_of_the_year(records, staff):
     publication = year_publish(year=2025, user=staff, reason="Bilan validé")
     figures = key_figures_for_year(2025)
-    assert publication.figures == {key: str(value) for key, value in figures.items()}
+    assert {key: Decimal(value) for key, value in publication.figures.items()} == figures
     assert publication.figures["awards.amount_eur"] == "275000"
     assert publication.figures["network.teams"] == "2"
     assert published_years() == [2025]
