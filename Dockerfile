@@ -15,6 +15,11 @@ WORKDIR /app
 # requirements.lock, each checked against its hash (`make lock` writes it from pyproject.toml).
 # Then the project itself without dependencies; it installs no package of its own
 # (`[tool.setuptools] packages = []`) and the code runs from /app.
+# WeasyPrint (the printed activity report) needs Pango and a font.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml requirements.lock ./
 RUN pip install --require-hashes --no-deps -r requirements.lock \
  && pip install --no-deps .

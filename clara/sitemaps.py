@@ -18,7 +18,7 @@ class PagesSitemap(_Bilingual):
 
     def items(self):
         return ["home", "calls:list", "funded:list", "events:list", "partners:list",
-                "territory:index", "keyfigures:index"]
+                "territory:index", "keyfigures:index", "keyfigures:history"]
 
     def location(self, name):
         return reverse(name)
@@ -28,9 +28,11 @@ class KeyFiguresSitemap(_Bilingual):
     changefreq = "monthly"
 
     def items(self):
+        from clara.keyfigures.publication import published_years
         from clara.keyfigures.selectors import years_with_records
 
-        return years_with_records()
+        published = set(published_years())
+        return [year for year in years_with_records() if year in published]
 
     def location(self, year):
         return reverse("keyfigures:year", args=[year])

@@ -26,7 +26,11 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     calls = call_list_public(now)
     this_year = timezone.localdate().year
-    years = [y for y in keyfigures.years_with_records() if y < this_year]
+    from clara.keyfigures.publication import published_years
+
+    # The headline figures are those of the last complete year whose figures are published.
+    published = set(published_years())
+    years = [y for y in keyfigures.years_with_records() if y < this_year and y in published]
     figures = []
     if years:
         catalogue = keyfigures.figure_catalogue()

@@ -69,7 +69,7 @@ def test_favicon_is_served_from_static(client):
     assert response["Location"] == "/static/favicon.svg"
 
 
-def test_home_shows_open_calls_latest_projects_figures_and_next_events(client):
+def test_home_shows_open_calls_latest_projects_figures_and_next_events(client, published_years):
     import datetime as dt
     from decimal import Decimal
 

@@ -14,8 +14,6 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from tests.keyfigures.conftest import published_years  # noqa: F401  (public years)
-
 PO_PATH = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdi]|\{\w*\}")

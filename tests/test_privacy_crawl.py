@@ -35,7 +35,8 @@ MAX_PAGES = 5000
 def _seeds() -> list[str]:
     seeds = []
     for prefix in LANGUAGES:
-        seeds += [f"{prefix}/", f"{prefix}/chiffres-clefs/", f"{prefix}/appels/",
+        seeds += [f"{prefix}/", f"{prefix}/chiffres-clefs/",
+                  f"{prefix}/chiffres-clefs/depuis-la-creation/", f"{prefix}/appels/",
                   f"{prefix}/projets/", f"{prefix}/evenements/", f"{prefix}/partenaires/",
                   f"{prefix}/territoire/"]
         for year in YEARS:

@@ -7,7 +7,6 @@ from django.test.utils import CaptureQueriesContext
 from clara.network.models import TeamCensus
 from clara.publiccache import records_changed, records_version
 from tests.factories import StaffUserFactory, TeamCensusFactory, TeamFactory
-from tests.keyfigures.conftest import published_years  # noqa: F401  (public years)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("published_years")]
 

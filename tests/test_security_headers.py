@@ -2,8 +2,6 @@
 
 import pytest
 
-from tests.keyfigures.conftest import published_years  # noqa: F401  (public years)
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("published_years")]
 
 

@@ -39,8 +39,22 @@ def load_demo() -> None:
     # Reviewers, auditions, and a submitted application on an open call with reviews assigned
     # to the demo reviewer accounts (clara/demo/evaluation.py).
     build_evaluation(net, grants, open_calls)
+    # The years of the reference reports are final: their figures are public.
+    publish_demo_years()
     # Written in bulk, without model signals: the public pages must be recomputed.
     records_changed()
+
+
+DEMO_PUBLISHED_YEARS = (2023, 2024, 2025)
+
+
+def publish_demo_years() -> None:
+    from clara.keyfigures.publication import published_years, year_publish
+
+    published = set(published_years())
+    for year in DEMO_PUBLISHED_YEARS:
+        if year not in published:
+            year_publish(year=year, user=None, reason="Données de démonstration")
 
 
 def row_counts() -> dict[str, int]:

@@ -10,7 +10,6 @@ from tests.factories import (
     TeamCensusFactory,
     TeamFactory,
 )
-from tests.keyfigures.conftest import published_years  # noqa: F401  (public years)
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason='Playwright is not installed: pip install -e ".[dev,e2e]"'
