@@ -19,7 +19,22 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class FundedProject(models.Model):
-    """A project funded by an award, followed until it completes or stops."""
+    """A project funded by an award, followed until it completes or stops.
+
+    The `facet_*` columns are a derived copy of what the public list `/projets/` filters,
+    sorts and searches on (`projects.search`), read from the project's own row instead of
+    the join FundedProject → Award → Application → Call and the yearly statuses: the
+    programme, track and innovation domain (ids), the year of the award's decision in Paris
+    time, the decision's moment and the award's amount (the "recent" and "amount" sorts), the
+    status of the latest year recorded, and the searched text (name, application title and
+    acronym, public summary; raw for PostgreSQL's full-text index, unaccented and case folded
+    for SQLite). Attributes, never totals. Never edited (not in any form, not in the history):
+    written only by `projects.services.project_facts_refresh(project_ids=None)`, which the
+    receivers of `projects.apps` call on every save or delete of a project, its award,
+    application, call or yearly status; writers that bypass model signals (`bulk_create`,
+    `bulk_update`, `QuerySet.update`: the demo loader, bulk imports) call it themselves, and
+    `manage.py refresh_project_facts` recomputes them all. A project whose copy was never
+    written (`facet_programme_id` NULL) is refreshed by the first list that meets it."""
 
     award = models.OneToOneField(
         "funding.Award", verbose_name=_("financement"), on_delete=models.PROTECT,
@@ -36,7 +51,21 @@ class FundedProject(models.Model):
     end_date = models.DateField(_("fin prévue"), null=True, blank=True)
     public_summary = models.TextField(_("résumé public"), blank=True)
 
-    history = HistoricalRecords()
+    # The derived copy (see the docstring): written by `project_facts_refresh` only.
+    facet_programme_id = models.PositiveIntegerField(null=True, editable=False)
+    facet_track_id = models.PositiveIntegerField(null=True, editable=False)
+    facet_domain_id = models.PositiveIntegerField(null=True, editable=False)
+    facet_decision_year = models.PositiveSmallIntegerField(null=True, editable=False)
+    facet_decided_at = models.DateTimeField(null=True, editable=False)
+    facet_amount = models.DecimalField(**MONEY, null=True, editable=False)
+    facet_latest_status = models.CharField(max_length=16, null=True, editable=False)
+    facet_search_text = models.TextField(default="", editable=False)
+    facet_search_plain = models.TextField(default="", editable=False)
+
+    history = HistoricalRecords(excluded_fields=[
+        "facet_programme_id", "facet_track_id", "facet_domain_id", "facet_decision_year",
+        "facet_decided_at", "facet_amount", "facet_latest_status", "facet_search_text",
+        "facet_search_plain"])
 
     class Meta:
         verbose_name = _("projet financé")
@@ -50,7 +79,17 @@ class FundedProject(models.Model):
                 name="project_end_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["name"], name="project_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="project_name_idx"),
+            # The public list: its grouped count of the facets (an index-only scan on
+            # PostgreSQL), its sorts.
+            models.Index(fields=["facet_programme_id", "facet_track_id", "facet_decision_year",
+                                 "site", "facet_domain_id", "facet_latest_status"],
+                         name="project_facets_idx"),
+            models.Index(fields=["facet_decision_year"], name="project_facet_year_idx"),
+            models.Index(fields=["-facet_decided_at", "name", "id"], name="project_recent_idx"),
+            models.Index(fields=["-facet_amount", "name", "id"], name="project_amount_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -18,10 +18,8 @@ from clara.public import person_public_name, representation_of
 from clara.publiccache import public_cache
 from clara.spreadsheets.resources import escape_formula
 from projects.models import Outcome
-from projects.search import Filters, figure_behind, project_search
+from projects.search import MAX_PAGE, PER_PAGE, Filters, Rows, figure_behind, project_search_result
 from projects.selectors import funded_project_public
-
-PER_PAGE = 25
 
 
 def _cell(column, record):
@@ -44,11 +42,13 @@ MAX_DOWNLOAD = 5000
 @public_cache
 def project_list(request):
     filters = Filters.from_query(request.GET)
-    projects, facets = project_search(filters)
+    result = project_search_result(filters)
+    facets = result.facets
     download = request.GET.get("format")
     if download in ("csv", "json"):
-        return _download(projects[:MAX_DOWNLOAD], download)
-    paginator = Paginator(projects, PER_PAGE)
+        return _download(result.projects[:MAX_DOWNLOAD], download)
+    # The number is known (no COUNT query); a page's rows are read by their keys.
+    paginator = Paginator(Rows(result, filters), PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     for facet in facets:
         facet.title = FACET_LABELS[facet.key]
@@ -57,7 +57,9 @@ def project_list(request):
                                                       else choice["value"]})
     behind = figure_behind(filters)
     return render(request, "projects/public_list.html", {
-        "page_obj": page, "filters": filters, "facets": facets,
+        "page_obj": page, "filters": filters, "facets": facets, "count": result.count,
+        # Beyond MAX_PAGE pages the list is not paginated further: narrow it.
+        "truncated": result.count > PER_PAGE * MAX_PAGE and page.number == MAX_PAGE,
         "figure_label": behind[0] if behind else None,
         "figure_clear_url": "?" + filters.as_query(chiffre=None, exercice=None),
         "sorts": [{"value": k, "label": v, "selected": k == filters.sort}

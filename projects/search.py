@@ -19,39 +19,39 @@ A key figure that counts funded projects links to the list of exactly its projec
 the other way round), registers how to find them (`FIGURE_PROJECTS`); any other key is
 ignored.
 
-A fixed number of queries whatever the number of projects: the list, its count, one grouped
-query per filter."""
+The list reads the derived copy of each project's facts, on its own row (`FundedProject`'s
+`facet_*` columns, kept by `projects.services.project_facts_refresh`): no join to filter,
+count or sort. Four queries whatever the number of projects: the labels of the filters'
+choices (programmes, tracks, sites, domains: one query); ONE grouped count of the projects
+matching the search, the co-funder and the figure by programme, track, year, site, domain and
+status, from which Python sums each of those six filters' counts (each over the groups
+meeting every other filter) and the total; the co-funders' counts; the page of 25 rows (its
+keys chosen on the project's own indexed columns, then their rows with what a row shows).
+
+A list stops at `MAX_PAGE` pages (10 000 rows): deeper pages are no reading, only a crawler's
+or a scraper's; the list says to narrow it (the downloads give 5 000 rows at most)."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import (
-    CharField,
-    Count,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce, Concat, ExtractYear
-from django.db.models.lookups import Exact, GreaterThan
+from django.db.models import CharField, Count, F, Func, Q, QuerySet, Value
 
 from programmes.models import Track
 from projects.models import FundedProject, ProjectYearStatus
 from projects.selectors import funded_project_list_public
 
 SORTS = {
-    "recent": ("-award__decided_at", "name", "pk"),
+    "recent": ("-facet_decided_at", "name", "pk"),
     "name": ("name", "pk"),
-    "amount": ("-award__amount", "name", "pk"),
+    "amount": ("-facet_amount", "name", "pk"),
 }
+PER_PAGE = 25
+MAX_PAGE = 400
 MAX_QUERY_LENGTH = 200
 # Set by the key-figures app: (figure key, year) → (label, subquery of project pks) or None.
 FIGURE_PROJECTS: dict[str, Callable] = {}
@@ -141,73 +141,33 @@ class Unaccent(Func):
     output_field = CharField()
 
 
-SEARCHED = ("name", "award__application__title", "award__application__acronym",
-            "public_summary")
-
-
 def _text(queryset: QuerySet, q: str) -> QuerySet:
+    """The projects whose searched text (`facet_search_*`) holds the words of `q`; a project
+    whose copy was never written (bulk-created without its refresh) is kept, to be refreshed
+    (`project_search`)."""
     if not q:
         return queryset
+    unwritten = Q(facet_programme_id__isnull=True)
     if connection.vendor == "postgresql":
-        return _postgresql_text(queryset, q)
-    # One call of clara_unaccent per row (the fields joined by a line break, which no word
-    # holds, so that a word is found in one field exactly as before).
-    queryset = queryset.annotate(plain=Unaccent(Concat(
-        *[part for path in SEARCHED for part in (Coalesce(F(path), Value("")), Value("\n"))],
-        output_field=CharField())))
+        return queryset.filter(_postgresql_text(q) | unwritten)
+    # Every word in one of the fields (joined by a line break, which no word holds).
+    words = Q()
     for word in unaccent(q).split():
-        queryset = queryset.filter(plain__contains=word)
-    return queryset
+        words &= Q(facet_search_plain__contains=word)
+    return queryset.filter(words | unwritten)
 
 
 CONFIG = "clara_french"
-# The two halves of the searched text, each with its GIN index on PostgreSQL (migration
-# projects 0005): the expressions must stay those of the indexes.
-OWN_FIELDS = ("name", "public_summary")
-APPLICATION_FIELDS = ("title", "acronym")
 
 
-def _postgresql_text(queryset: QuerySet, q: str) -> QuerySet:
-    """`websearch_to_tsquery(q)` over the four fields, through the indexes: the words of a
-    plain query (no quotes, `or` or `-word`) must each be found, so each word (as
-    `websearch_to_tsquery` reads it) is looked up in the project's index or in the
-    application's, and a word that is only stop words is no condition (an all-stop-words
-    query finds nothing, as before). A query with operators is matched as a whole, without
-    the indexes."""
-    from django.contrib.postgres.search import SearchQuery, SearchVector
+def _postgresql_text(q: str) -> Q:
+    """`websearch_to_tsquery(q)` over the searched text, through its GIN index (migration
+    projects 0006: the expression must stay that of the index): the words of a plain query
+    must each be found (stop words are no condition; a query of stop words only finds
+    nothing), a query with quotes, `or` or `-word` is read as websearch does."""
+    from django.contrib.postgres.search import SearchQuery
 
-    from programmes.models import Application
-
-    def query(text):
-        return SearchQuery(text, config=CONFIG, search_type="websearch")
-
-    words = q.split()
-    if '"' in q or any(w.lower() == "or" or w.startswith("-") for w in words):
-        vector = SearchVector(*SEARCHED, config=CONFIG)
-        return queryset.annotate(search=vector).filter(search=query(q))
-    def lexemes(text):
-        return Func(query(text), function="numnode", output_field=IntegerField())
-
-    queryset = queryset.filter(GreaterThan(lexemes(q), 0))
-    for word in words:
-        own = (FundedProject.objects.annotate(v=SearchVector(*OWN_FIELDS, config=CONFIG))
-               .filter(v=query(word)).order_by().values("pk"))
-        applications = (Application.objects
-                        .annotate(v=SearchVector(*APPLICATION_FIELDS, config=CONFIG))
-                        .filter(v=query(word)).order_by().values("pk"))
-        via = (FundedProject.objects.filter(award__application__in=applications)
-               .order_by().values("pk"))
-        # A word of stop words only is no condition (every project); PostgreSQL evaluates
-        # this branch's condition once, when it plans the query.
-        every = FundedProject.objects.filter(Exact(lexemes(word), 0)).order_by().values("pk")
-        # One set (a union) in a condition of its own: the planner joins it by key.
-        queryset = queryset.filter(pk__in=own.union(via, every))
-    return queryset
-
-
-def _latest_status() -> Subquery:
-    return Subquery(ProjectYearStatus.objects.filter(project=OuterRef("pk"))
-                    .order_by("-year").values("status")[:1])
+    return Q(facet_search_text__search=SearchQuery(q, config=CONFIG, search_type="websearch"))
 
 
 def figure_behind(filters: Filters):
@@ -218,88 +178,188 @@ def figure_behind(filters: Filters):
     return resolve(filters.figure, filters.figure_year)
 
 
-def _filtered(filters: Filters, *, without: str = "") -> QuerySet:
-    queryset = _text(FundedProject.objects.all(), filters.q)
+# The single-valued filters: their column on the project's row, counted by one grouped query.
+GROUPED = {"programme": "facet_programme_id", "track": "facet_track_id",
+           "year": "facet_decision_year", "site": "site_id", "domain": "facet_domain_id",
+           "status": "facet_latest_status"}
+NOTHING = -1  # an unknown slug: a value no project has
+
+
+def _labels() -> dict[str, dict]:
+    """The choices' labels, one query (a union of four small tables): per kind, id → (slug
+    or code, name)."""
+    from clara.network.models import Site
+    from programmes.models import InnovationDomain, Programme
+
+    def rows(model, kind, slug, name):
+        return (model.objects.order_by()
+                .annotate(facet_kind=Value(kind, output_field=CharField()), facet_key=F("pk"),
+                          facet_code=F(slug), facet_label=F(name))
+                .values_list("facet_kind", "facet_key", "facet_code", "facet_label"))
+
+    union = rows(Programme, "programme", "slug", "name").union(
+        rows(Track, "track", "code", "programme__name"),
+        rows(Site, "site", "slug", "name"),
+        rows(InnovationDomain, "domain", "slug", "name"), all=True)
+    labels: dict[str, dict] = {"programme": {}, "track": {}, "site": {}, "domain": {}}
+    for kind, pk, code, label in union:
+        labels[kind][pk] = (code, label)
+    return labels
+
+
+def _wanted(filters: Filters, labels: dict) -> dict:
+    """The value each chosen single-valued filter asks of its column."""
+    def by_slug(kind, slug):
+        return next((pk for pk, (code, _label) in labels[kind].items() if code == slug),
+                    NOTHING)
+
+    wanted = {}
+    if filters.programme:
+        wanted["programme"] = by_slug("programme", filters.programme)
+    if filters.track:
+        wanted["track"] = int(filters.track)
+    if filters.year:
+        wanted["year"] = filters.year
+    if filters.site:
+        wanted["site"] = by_slug("site", filters.site)
+    if filters.domain:
+        wanted["domain"] = by_slug("domain", filters.domain)
+    if filters.status:
+        wanted["status"] = filters.status
+    return wanted
+
+
+def _base(filters: Filters, *, with_funder: bool = True) -> QuerySet:
+    """The projects matching the filters that are not grouped: text, figure, co-funder."""
+    from funding.models import Contribution
+
+    queryset = _text(FundedProject.objects.order_by(), filters.q)
     if (behind := figure_behind(filters)) is not None:
         queryset = queryset.filter(pk__in=behind[1])
-    if filters.programme and without != "programme":
-        queryset = queryset.filter(award__application__call__programme__slug=filters.programme)
-    if filters.track and without != "track":
-        queryset = queryset.filter(award__application__call__track_id=int(filters.track))
-    if filters.year and without != "year":
-        queryset = queryset.filter(award__decided_at__year=filters.year)
-    if filters.site and without != "site":
-        queryset = queryset.filter(site__slug=filters.site)
-    if filters.domain and without != "domain":
-        queryset = queryset.filter(award__application__domain__slug=filters.domain)
-    if filters.funder and without != "funder":
-        queryset = queryset.filter(award__contributions__funder_id=int(filters.funder))
-    if filters.status and without != "status":
-        queryset = queryset.annotate(latest_status=_latest_status()).filter(
-            latest_status=filters.status)
+    if filters.funder and with_funder:
+        queryset = queryset.filter(award_id__in=Contribution.objects.filter(
+            funder_id=int(filters.funder)).values("award_id"))
     return queryset
 
 
+def _grouped_filter(wanted: dict) -> Q:
+    return Q(**{GROUPED[key]: value for key, value in wanted.items()})
+
+
+@dataclass
+class SearchResult:
+    projects: QuerySet  # every matching project, sorted, with what a row shows
+    facets: list[Facet]
+    count: int  # their number (from the grouped query: no COUNT of its own)
+
+
 def project_search(filters: Filters) -> tuple[QuerySet, list[Facet]]:
-    """The matching projects (to paginate) and the filters with their counts. Each filter's
+    """The matching projects (to paginate) and the filters with their counts."""
+    result = project_search_result(filters)
+    return result.projects, result.facets
+
+
+def project_search_result(filters: Filters) -> SearchResult:
+    """The matching projects, their number and the filters with their counts. Each filter's
     counts apply every other filter but its own, so that another choice of the same filter
     shows how many projects it would give."""
-    matching = _filtered(filters)
-    projects = (funded_project_list_public().filter(pk__in=matching.values("pk"))
+    labels = _labels()
+    wanted = _wanted(filters, labels)
+    base = _base(filters)
+    columns = list(GROUPED.values())
+    groups = list(base.values_list(*columns).annotate(n=Count("pk")).order_by())
+    if any(row[0] is None for row in groups):
+        # Projects bulk-created by a writer that did not refresh their facts: refreshed now,
+        # once (their next list finds them written).
+        from projects.services import project_facts_refresh
+
+        project_facts_refresh(list(FundedProject.objects.filter(
+            facet_programme_id__isnull=True).values_list("pk", flat=True)))
+        groups = list(base.values_list(*columns).annotate(n=Count("pk")).order_by())
+    keys = list(GROUPED)
+    position = {key: index for index, key in enumerate(keys)}
+    counts: dict[str, Counter] = {key: Counter() for key in keys}
+    total = 0
+    for *values, n in groups:
+        missed = [key for key, value in wanted.items() if values[position[key]] != value]
+        if not missed:
+            total += n
+            for key in keys:
+                counts[key][values[position[key]]] += n
+        elif len(missed) == 1:  # counts for the one filter it fails
+            counts[missed[0]][values[position[missed[0]]]] += n
+
+    matching = base.filter(_grouped_filter(wanted))
+    projects = (matching.select_related("site", "award__application__call__programme")
                 .order_by(*SORTS[filters.sort]))
     facets = [
-        Facet("programme", "programme", _counts(
-            _filtered(filters, without="programme"), "award__application__call__programme__slug",
-            "award__application__call__programme__name", filters.programme)),
-        Facet("clef", "track", _track_counts(_filtered(filters, without="track"), filters.track)),
-        Facet("annee", "year", _year_counts(_filtered(filters, without="year"), filters.year)),
-        Facet("site", "site", _counts(_filtered(filters, without="site"), "site__slug",
-                                      "site__name", filters.site)),
-        Facet("domaine", "domain", _counts(
-            _filtered(filters, without="domain"), "award__application__domain__slug",
-            "award__application__domain__name", filters.domain)),
-        Facet("financeur", "funder", _counts(
-            _filtered(filters, without="funder"), "award__contributions__funder_id",
-            "award__contributions__funder__name", filters.funder)),
-        Facet("statut", "status", _status_counts(_filtered(filters, without="status"),
-                                                 filters.status)),
+        Facet("programme", "programme", _choices(
+            counts["programme"], labels["programme"], wanted.get("programme"),
+            value=lambda pk, code: code)),
+        Facet("clef", "track", _track_choices(counts["track"], labels["track"],
+                                              wanted.get("track"))),
+        Facet("annee", "year", [
+            {"value": year, "label": str(year), "count": n, "selected": year == filters.year}
+            for year, n in sorted(counts["year"].items(), key=lambda item: -item[0])
+            if year is not None]),
+        Facet("site", "site", _choices(counts["site"], labels["site"], wanted.get("site"),
+                                       value=lambda pk, code: code)),
+        Facet("domaine", "domain", _choices(counts["domain"], labels["domain"],
+                                            wanted.get("domain"),
+                                            value=lambda pk, code: code)),
+        Facet("financeur", "funder", _funder_choices(
+            _base(filters, with_funder=False).filter(_grouped_filter(wanted)),
+            filters.funder)),
+        Facet("statut", "status", [
+            {"value": value, "label": label, "count": counts["status"][value],
+             "selected": value == filters.status}
+            for value, label in ProjectYearStatus.Status.choices if counts["status"][value]]),
     ]
-    return projects, facets
+    return SearchResult(projects=projects, facets=facets, count=total)
 
 
-def _counts(queryset: QuerySet, value: str, label: str, selected: str) -> list[dict]:
-    rows = (queryset.exclude(**{f"{value}__isnull": True}).values(value, label)
-            .annotate(n=Count("pk", distinct=True)).order_by(label))
-    return [{"value": row[value], "label": row[label], "count": row["n"],
-             "selected": str(row[value]) == str(selected)} for row in rows]
+def _choices(counts: Counter, labels: dict, selected, *, value) -> list[dict]:
+    """The choices of a filter of slugged records (programme, site, domain), by name."""
+    rows = [(labels[pk], pk, n) for pk, n in counts.items() if pk is not None and pk in labels]
+    return [{"value": value(pk, code), "label": label, "count": n, "selected": pk == selected}
+            for (code, label), pk, n in sorted(rows, key=lambda r: (r[0][1], r[1]))]
 
 
-def _year_counts(queryset: QuerySet, selected: int | None) -> list[dict]:
-    rows = (queryset.annotate(y=ExtractYear("award__decided_at")).values("y")
-            .annotate(n=Count("pk", distinct=True)).order_by("-y"))
-    return [{"value": row["y"], "label": str(row["y"]), "count": row["n"],
-             "selected": row["y"] == selected} for row in rows]
-
-
-def _track_counts(queryset: QuerySet, selected: str) -> list[dict]:
-    path = "award__application__call__track"
-    rows = (queryset.exclude(**{f"{path}__isnull": True})
-            .values(f"{path}_id", f"{path}__programme__name", f"{path}__code")
-            .annotate(n=Count("pk", distinct=True))
-            .order_by(f"{path}__programme__name", f"{path}__code"))
+def _track_choices(counts: Counter, labels: dict, selected) -> list[dict]:
     codes = dict(Track.Code.choices)
-    return [{"value": row[f"{path}_id"],
-             "label": f"{row[f'{path}__programme__name']} "
-                      f"{codes.get(row[f'{path}__code'], row[f'{path}__code'])}",
-             "count": row["n"], "selected": str(row[f"{path}_id"]) == selected}
-            for row in rows]
+    rows = sorted(((labels[pk][1], labels[pk][0], pk, n) for pk, n in counts.items()
+                   if pk is not None and pk in labels))
+    return [{"value": pk, "label": f"{programme} {codes.get(code, code)}", "count": n,
+             "selected": pk == selected} for programme, code, pk, n in rows]
 
 
-def _status_counts(queryset: QuerySet, selected: str) -> list[dict]:
-    rows = (queryset.annotate(latest_status=_latest_status())
-            .exclude(latest_status__isnull=True).values("latest_status")
-            .annotate(n=Count("pk", distinct=True)))
-    counts = {row["latest_status"]: row["n"] for row in rows}
-    return [{"value": value, "label": label, "count": counts[value],
-             "selected": value == selected}
-            for value, label in ProjectYearStatus.Status.choices if value in counts]
+def _funder_choices(queryset: QuerySet, selected: str) -> list[dict]:
+    """Projects per co-funder: one query over their contributions (one per award and
+    funder), by the funder's name."""
+    from funding.models import Contribution
+
+    rows = (Contribution.objects.filter(award_id__in=queryset.values("award_id"))
+            .values("funder_id", "funder__name").annotate(n=Count("pk"))
+            .order_by("funder__name", "funder_id"))
+    return [{"value": row["funder_id"], "label": row["funder__name"], "count": row["n"],
+             "selected": str(row["funder_id"]) == str(selected)} for row in rows]
+
+
+class Rows:
+    """The sorted matching projects for a `Paginator` that knows their number: a page's keys
+    are chosen on the project's own row (its sort's index), then only its rows are read with
+    what a row shows, in one query."""
+
+    def __init__(self, result: SearchResult, filters: Filters):
+        self.result, self.filters = result, filters
+
+    def count(self) -> int:
+        return min(self.result.count, PER_PAGE * MAX_PAGE)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        sort = SORTS[self.filters.sort]
+        keys = self.result.projects.select_related(None).values("pk")[index]
+        return list(funded_project_list_public().filter(pk__in=keys).order_by(*sort))

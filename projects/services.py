@@ -330,3 +330,99 @@ def notify_report_due(*, report_pk: int) -> None:
                                        context).strip()
             body = render_to_string("projects/email/report_due.txt", context)
         send_mail(subject, body, None, [user.email])
+
+
+# --- The derived copy of each project's facts (the public list's columns) ------------------
+
+TEXT_CHUNK = 2000
+
+
+def project_facts_refresh(project_ids=None, *, text: bool = True) -> None:
+    """Recompute the `facet_*` columns of the projects `project_ids` (primary keys, or a
+    queryset of them; None: every project) from their records: one UPDATE for the programme,
+    track, domain, decision (moment, Paris year), amount and latest status (a subquery each),
+    then, unless `text` is False (the searched text depends on the project and its
+    application only), the searched text read and written 2 000 projects at a time (only the
+    rows whose text changed). Sends no signal and writes no history row. See
+    `FundedProject`'s docstring for who calls it."""
+    _facts_refresh(FundedProject, Award, ProjectYearStatus, project_ids, text=text)
+
+
+def _facts_refresh(project_model, award_model, status_model, project_ids, *, text=True):
+    """The refresh with the given models (the migration that fills the columns passes its
+    historical models)."""
+    from zoneinfo import ZoneInfo
+
+    from django.db import connections, router
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import ExtractYear
+
+    from projects.search import unaccent
+
+    projects = project_model.objects.all()
+    if project_ids is not None:
+        projects = projects.filter(pk__in=project_ids)
+    award = award_model.objects.filter(pk=OuterRef("award_id")).order_by()
+
+    def of_award(path):
+        return Subquery(award.values(path)[:1])
+
+    with transaction.atomic():
+        projects.update(
+            facet_programme_id=of_award("application__call__programme_id"),
+            facet_track_id=of_award("application__call__track_id"),
+            facet_domain_id=of_award("application__domain_id"),
+            facet_decided_at=of_award("decided_at"),
+            facet_amount=of_award("amount"),
+            facet_decision_year=Subquery(award.annotate(
+                y=ExtractYear("decided_at", tzinfo=ZoneInfo("Europe/Paris"))).values("y")[:1]),
+            facet_latest_status=Subquery(
+                status_model.objects.filter(project=OuterRef("pk")).order_by("-year")
+                .values("status")[:1]),
+        )
+        if not text:
+            return
+        connection = connections[router.db_for_write(project_model)]
+        sql = ("UPDATE projects_fundedproject SET facet_search_text = %s, "
+               "facet_search_plain = %s WHERE id = %s")
+        last = 0
+        while True:
+            rows = list(projects.filter(pk__gt=last).order_by("pk").values_list(
+                "pk", "name", "award__application__title", "award__application__acronym",
+                "public_summary", "facet_search_text", "facet_search_plain")[:TEXT_CHUNK])
+            changed = []
+            for pk, name, title, acronym, summary, old_text, old_plain in rows:
+                # A line break between the fields, which no word holds: a word is found in
+                # one field.
+                searched = "\n".join(part or "" for part in (name, title, acronym, summary))
+                if (searched, unaccent(searched)) != (old_text, old_plain):
+                    changed.append((searched, unaccent(searched), pk))
+            if changed:
+                with connection.cursor() as cursor:
+                    cursor.executemany(sql, changed)
+            if len(rows) < TEXT_CHUNK:
+                return
+            last = rows[-1][0]
+
+
+def project_facts_receiver(sender, instance, **kwargs) -> None:
+    """`post_save`/`post_delete` receiver (connected in `projects.apps`): refresh the facts of
+    the projects a saved record describes: the project itself, its award's, application's,
+    call's or yearly status's project(s)."""
+    from programmes.models import Call
+
+    if sender is FundedProject:
+        if "created" not in kwargs:
+            return  # post_delete: nothing left to refresh
+        project_facts_refresh([instance.pk])
+    elif sender is ProjectYearStatus:
+        project_facts_refresh([instance.project_id], text=False)
+    elif sender is Award:
+        project_facts_refresh(FundedProject.objects.filter(award_id=instance.pk)
+                              .values("pk"), text=False)
+    elif sender is Application:
+        project_facts_refresh(FundedProject.objects.filter(
+            award__application_id=instance.pk).values("pk"))
+    elif sender is Call:
+        project_facts_refresh(FundedProject.objects.filter(
+            award__application__call_id=instance.pk).values("pk"), text=False)
