@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -311,6 +312,7 @@ class KindReport:
     new: int = 0
     update: int = 0
     skip: int = 0
+    seconds: float = 0.0
 
 
 @dataclass
@@ -431,6 +433,7 @@ def records_import(
                 if progress and number:
                     progress(offset + int(number), total)
 
+            started = time.monotonic()
             resource = kind.resource_class(progress=row_done)
             result = resource.import_data(
                 sheet.dataset, dry_run=False, raise_errors=False, use_transactions=True,
@@ -440,7 +443,8 @@ def records_import(
             if progress:
                 progress(done, total)
             totals = result.totals
-            kind_report = KindReport(kind, sheet.name, len(sheet.dataset))
+            kind_report = KindReport(kind, sheet.name, len(sheet.dataset),
+                                     seconds=time.monotonic() - started)
             errors = _errors_of(result, resource, sheet)
             if not errors:
                 kind_report.new = totals.get("new", 0)

@@ -74,7 +74,8 @@ class Command(BaseCommand):
         for kind_report in sorted(report.kinds, key=lambda k: order[k.kind]):
             self.stdout.write(
                 f"  {kind_report.kind.slug} ({kind_report.sheet}) : {kind_report.rows} — "
-                f"{kind_report.new} / {kind_report.update} / {kind_report.skip}"
+                f"{kind_report.new} / {kind_report.update} / {kind_report.skip} "
+                f"({kind_report.seconds:.1f} s)"
             )
         totals = report.totals()
         self.stdout.write(gettext(
