@@ -149,7 +149,10 @@ def _text(queryset: QuerySet, q: str) -> QuerySet:
         return queryset
     unwritten = Q(facet_programme_id__isnull=True)
     if connection.vendor == "postgresql":
-        return queryset.filter(_postgresql_text(q) | unwritten)
+        from django.contrib.postgres.search import SearchVector
+
+        return (queryset.alias(facet_search=SearchVector("facet_search_text", config=CONFIG))
+                .filter(_postgresql_text(q) | unwritten))
     # Every word in one of the fields (joined by a line break, which no word holds).
     words = Q()
     for word in unaccent(q).split():
@@ -161,13 +164,14 @@ CONFIG = "clara_french"
 
 
 def _postgresql_text(q: str) -> Q:
-    """`websearch_to_tsquery(q)` over the searched text, through its GIN index (migration
+    """`websearch_to_tsquery(q)` over the searched text (the alias `facet_search`), through
+    its GIN index (migration
     projects 0006: the expression must stay that of the index): the words of a plain query
     must each be found (stop words are no condition; a query of stop words only finds
     nothing), a query with quotes, `or` or `-word` is read as websearch does."""
     from django.contrib.postgres.search import SearchQuery
 
-    return Q(facet_search_text__search=SearchQuery(q, config=CONFIG, search_type="websearch"))
+    return Q(facet_search=SearchQuery(q, config=CONFIG, search_type="websearch"))
 
 
 def figure_behind(filters: Filters):
