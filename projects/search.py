@@ -271,7 +271,7 @@ def project_search_result(filters: Filters) -> SearchResult:
     wanted = _wanted(filters, labels)
     base = _base(filters)
     columns = list(GROUPED.values())
-    groups = list(base.values_list(*columns).annotate(n=Count("pk")).order_by())
+    groups = list(base.values_list(*columns).annotate(n=Count("*")).order_by())
     if any(row[0] is None for row in groups):
         # Projects bulk-created by a writer that did not refresh their facts: refreshed now,
         # once (their next list finds them written).
@@ -279,7 +279,7 @@ def project_search_result(filters: Filters) -> SearchResult:
 
         project_facts_refresh(list(FundedProject.objects.filter(
             facet_programme_id__isnull=True).values_list("pk", flat=True)))
-        groups = list(base.values_list(*columns).annotate(n=Count("pk")).order_by())
+        groups = list(base.values_list(*columns).annotate(n=Count("*")).order_by())
     keys = list(GROUPED)
     position = {key: index for index, key in enumerate(keys)}
     counts: dict[str, Counter] = {key: Counter() for key in keys}

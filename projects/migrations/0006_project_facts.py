@@ -1,15 +1,9 @@
 """The derived copy of each funded project's facts for the public list `/projets/`
 (`FundedProject`'s `facet_*` columns, kept by `projects.services.project_facts_refresh`):
-the columns, their indexes, their first filling, and on PostgreSQL the GIN index of the
-French full-text vector of the searched text (the expression `projects.search` queries)."""
+the columns, their indexes and their first filling (the GIN index of the searched text on
+PostgreSQL: 0007, in a transaction of its own)."""
 
 from django.db import migrations, models
-
-SEARCH_INDEX = (
-    'CREATE INDEX IF NOT EXISTS "project_facet_search_gin" ON "projects_fundedproject" '
-    "USING gin ((to_tsvector('clara_french'::regconfig, "
-    "COALESCE(\"facet_search_text\", ''))))"
-)
 
 
 def fill(apps, schema_editor):
@@ -21,13 +15,6 @@ def fill(apps, schema_editor):
         apps.get_model("projects", "ProjectYearStatus"),
         None,
     )
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(SEARCH_INDEX)
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute('DROP INDEX IF EXISTS "project_facet_search_gin"')
 
 
 class Migration(migrations.Migration):
@@ -111,5 +98,5 @@ class Migration(migrations.Migration):
             model_name="fundedproject",
             index=models.Index(fields=["-facet_amount", "name", "id"], name="project_amount_idx"),
         ),
-        migrations.RunPython(fill, drop_index),
+        migrations.RunPython(fill, migrations.RunPython.noop),
     ]
