@@ -354,6 +354,10 @@ class ApplicationRecordsResource(ApplicationHistoryResource):
         clean_model_instances = True
         use_transactions = True
 
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        instance._stored_applicant_id = None if new else instance.applicant_id
+
     def _is_history(self, instance) -> bool:
         call = getattr(instance, "call", None) if instance.call_id else None
         return instance.pk is None and call is not None and call.closes_at <= timezone.now()
@@ -364,6 +368,9 @@ class ApplicationRecordsResource(ApplicationHistoryResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if instance.applicant_id is None and instance.pk is not None:
+            # An existing application keeps its applicant when the cell names no account.
+            instance.applicant_id = getattr(instance, "_stored_applicant_id", None)
         if instance.applicant_id is None and "applicant" not in errors:
             given = str(row.get(self.fields["applicant"].column_name) or "").strip()
             if self._is_history(instance):
@@ -419,6 +426,14 @@ class DecisionResource(SpreadsheetResource):
         export_order = fields
 
     export_select_related = ("application",)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        # An empty "saisie le" keeps the time recorded (now, for a new decision).
+        if field.attribute == "recorded_at" and not str(
+            row.get(field.column_name) or ""
+        ).strip():
+            return
+        super().import_field(field, instance, row, is_m2m, **kwargs)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         from clara.spreadsheets.records import decision_check_history

@@ -218,3 +218,40 @@ def test_every_kind_is_exported_from_its_admin_with_the_columns_the_loader_reads
             for resource_class in model_admin.get_export_resource_classes(request)
         ]
         assert kind.resource_class().get_export_headers() in headers, kind.slug
+
+
+def test_a_past_application_needs_no_account_and_a_second_run_keeps_it(tmp_path):
+    import tablib
+
+    from clara.network.models import Person
+    from clara.spreadsheets.records import HISTORY_ACCOUNT_EMAIL, kind_of_sheet
+    from programmes.models import Application, Call
+
+    load_demo()
+    call = Call.objects.filter(year=2023).order_by("slug").first()
+    person = Person.objects.filter(user__isnull=True).exclude(email="").first()
+    resource = kind_of_sheet("demandes").resource_class()
+    sheet = tablib.Dataset(headers=resource.get_export_headers())
+    row = dict.fromkeys(sheet.headers, "")
+    row.update({"référence": "HIST-2023-0001", "appel (identifiant)": call.slug,
+                "titre": "Une demande de 2023", "statut": "Non retenue",
+                "porteur ou porteuse (ORCID ou e-mail)": person.orcid or person.email,
+                "montant demandé (€)": "15 000", "déposée le": "2023-03-01 10:00"})
+    sheet.append([row[h] for h in sheet.headers])
+    sheet.title = "demandes"
+    book = tablib.Databook()
+    book.add_sheet(sheet)
+    path = tmp_path / "h.xlsx"
+    path.write_bytes(book.export("xlsx"))
+
+    first = records_import(read_records(path), commit=True)
+    second = records_import(read_records(path), commit=True)
+
+    assert first.ok and second.ok, (first.errors, second.errors)
+    application = Application.objects.get(reference="HIST-2023-0001")
+    assert application.status == Application.Status.NOT_SELECTED
+    assert application.principal_investigator == person
+    assert application.applicant.email == HISTORY_ACCOUNT_EMAIL
+    assert not application.applicant.is_active
+    assert not application.applicant.has_usable_password()
+    assert (first.totals()["new"], second.totals()["new"], second.totals()["update"]) == (1, 0, 0)
