@@ -39,6 +39,10 @@ def load_demo() -> None:
     # Reviewers, auditions, and a submitted application on an open call with reviews assigned
     # to the demo reviewer accounts (clara/demo/evaluation.py).
     build_evaluation(net, grants, open_calls)
+    # Written in bulk, without model signals: the public list's copy of each project's facts.
+    from projects.services import project_facts_refresh
+
+    project_facts_refresh()
     # The years of the reference reports are final: their figures are public.
     publish_demo_years()
     # Written in bulk, without model signals: the public pages must be recomputed.

@@ -453,7 +453,13 @@ def records_import(
             report.kinds.append(kind_report)
             report.errors.extend(errors)
         report.committed = commit and report.ok
-        if not report.committed:
+        if report.committed:
+            # Bulk writes send no signal: the public list's copy of each project's facts,
+            # in the same transaction.
+            from projects.services import project_facts_refresh
+
+            project_facts_refresh()
+        else:
             transaction.set_rollback(True)
     if report.committed:
         records_changed()

@@ -95,6 +95,10 @@ def test_the_demo_exported_then_imported_into_empty_tables_gives_the_same_record
     assert "Tout a été enregistré." in output
     assert counts() == before_counts
     assert figures() == before_figures
+    # The public list's copy of each project's facts is written with them (no signal).
+    from projects.models import FundedProject
+
+    assert not FundedProject.objects.filter(facet_programme_id__isnull=True).exists()
     # Running it again changes nothing: every row is left unchanged.
     report = records_import(read_records(path), commit=True)
     assert report.ok, report.errors[:5]
