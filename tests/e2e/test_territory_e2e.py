@@ -38,13 +38,15 @@ def test_territory_e2e_chart_and_table_are_accessible(
     page, territory, serious_accessibility_violations, artifacts_dir, width
 ):
     page.set_viewport_size({"width": width, "height": 900})
+    names = {"fr": ("Financements par année et par site", "Financements par site et par année"),
+             "en": ("Funding by year and by site", "Funding by site and by year")}
     for path, language in (("/territoire/", "fr"), ("/en/territoire/", "en")):
         page.goto(path)
         expect(page.locator("html")).to_have_attribute("lang", language)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
-        chart = page.get_by_role("img", name="Financements par année et par site")
+        chart = page.get_by_role("img", name=names[language][0])
         expect(chart).to_be_visible()
-        table = page.get_by_role("region", name="Financements par site et par année")
+        table = page.get_by_role("region", name=names[language][1])
         expect(table).to_be_visible()
         # The chart scales to the column; only the table's region scrolls, never the page.
         assert chart.bounding_box()["width"] <= width
