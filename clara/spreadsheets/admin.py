@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -108,6 +108,21 @@ class ImportJobAdmin(admin.ModelAdmin):
         "started_at", "finished_at", "size_display", "error_list",
     )
     readonly_fields = fields
+
+    def get_urls(self):
+        # The history import (issue 11): clara/spreadsheets/history_views.py.
+        from clara.spreadsheets import history_views as views
+
+        wrap = self.admin_site.admin_view
+        return [
+            path("historique/", wrap(views.history_upload),
+                 name="spreadsheets_history_import"),
+            path("historique/<int:pk>/", wrap(views.history_job),
+                 name="spreadsheets_history_job"),
+            path("historique/<int:pk>/confirmer/", wrap(views.history_confirm),
+                 name="spreadsheets_history_confirm"),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
