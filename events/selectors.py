@@ -36,11 +36,11 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, ExtractYear
-from django.http import QueryDict
 from django.utils import timezone
 
 from clara.network.models import Person
 from clara.public import person_public_name, representation_of
+from clara.querystring import query_with
 from events.models import Event, EventSpeaker, Poster, Prize, SurveyResponse
 
 # The largest primary key the database can hold (BigAutoField): a bigger one is a 404 before
@@ -102,12 +102,7 @@ class EventFilters:
     def as_query(self, **changes) -> str:
         """The URL query of these filters with `changes` (None removes a key)."""
         values = {"type": self.kind, "annee": str(self.year) if self.year else ""}
-        values.update({k: "" if v is None else str(v) for k, v in changes.items()})
-        query = QueryDict(mutable=True)
-        for key, value in values.items():
-            if value:
-                query[key] = value
-        return query.urlencode()
+        return query_with(values, **changes)
 
     def apply(self, queryset: QuerySet[Event], *, without: str = "") -> QuerySet[Event]:
         if self.kind and without != "kind":

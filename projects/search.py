@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import CharField, Count, F, Func, Q, QuerySet, Value
 
+from clara.querystring import query_with
 from programmes.models import Track
 from projects.models import FundedProject, ProjectYearStatus
 from projects.selectors import funded_project_list_public
@@ -95,20 +96,13 @@ class Filters:
 
     def as_query(self, **changes) -> str:
         """The URL query of these filters with `changes` (None removes a key)."""
-        from django.http import QueryDict
-
         values = {"q": self.q, "programme": self.programme,
                   "annee": str(self.year) if self.year else "", "site": self.site,
                   "financeur": self.funder, "clef": self.track, "domaine": self.domain,
                   "statut": self.status, "chiffre": self.figure,
                   "exercice": str(self.figure_year) if self.figure else "",
                   "tri": self.sort if self.sort != "recent" else ""}
-        values.update({k: ("" if v is None else str(v)) for k, v in changes.items()})
-        query = QueryDict(mutable=True)
-        for key, value in values.items():
-            if value:
-                query[key] = value
-        return query.urlencode()
+        return query_with(values, **changes)
 
 
 def _id(value: str) -> str:

@@ -44,6 +44,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from clara.network.models import Organisation, Team
+from clara.querystring import query_with
 from funding.models import MONEY, Contribution, Funder
 from programmes.models import Application
 from projects.models import FundedProject
@@ -152,15 +153,8 @@ class PartnerFilters:
 
     def as_query(self, **changes) -> str:
         """The URL query of these filters with `changes` (None removes a key)."""
-        from django.http import QueryDict
-
         values = {"site": self.site, "type": self.kind}
-        values.update({k: ("" if v is None else str(v)) for k, v in changes.items()})
-        query = QueryDict(mutable=True)
-        for key, value in values.items():
-            if value:
-                query[key] = value
-        return query.urlencode()
+        return query_with(values, **changes)
 
 
 @dataclass
