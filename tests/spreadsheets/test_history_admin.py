@@ -228,3 +228,25 @@ def test_large_workbook_is_checked_and_imported_in_the_background(settings, supe
     assert (job.dry_run, job.status) == (False, "done")
     assert Site.objects.count() == 2 and Organisation.objects.count() == 3
     assert not list(imports_dir().iterdir())
+
+
+def test_the_upload_page_runs_the_same_queries_with_one_or_many_past_imports(
+        superuser_client, superuser):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("admin:spreadsheets_history_import")
+
+    def queries_with(count: int) -> int:
+        for index in range(count - ImportJob.objects.filter(resource=HISTORY_RESOURCE).count()):
+            ImportJob.objects.create(user=f.StaffUserFactory(), resource=HISTORY_RESOURCE,
+                                     model_label="historique", file_name=f"h{index}.xlsx",
+                                     stored_name=f"h{index}.xlsx", file_format="xlsx")
+        superuser_client.get(url)  # session and caches warm
+        with CaptureQueriesContext(connection) as queries:
+            page = superuser_client.get(url).content.decode()
+        assert page.count('.xlsx</') >= count  # every past import is listed
+        return len(queries.captured_queries)
+
+    # The session, the user, the latest imports with who started them.
+    assert (queries_with(1), queries_with(8)) == (3, 3)
