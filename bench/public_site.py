@@ -22,7 +22,11 @@ with one worker and one thread (`gthread`, which keeps connections alive). Every
 computed at every request (the public page cache's middleware never serves nor stores one, as
 for the first visitor after a change of the records, and as always for a filtered list or a
 search); the footer's co-funders keep their own cache, read once per change of the records as
-in production (`--no-cache`: a dummy public cache, their query at every page too). The client sends the requests over one kept-alive HTTP
+in production, and so does the cube of the projects' counts that a list without text,
+co-funder or figure reads (`projects.search._cube`); the rows "première après un changement"
+are asked as the first request after a change of the records (the server makes a new records
+version just before: footer and cube computed again) (`--no-cache`: a dummy public cache,
+a new version at every request: the footer's query and the cube at every page too). The client sends the requests over one kept-alive HTTP
 connection, the pages in turn (interleaved rounds, after a warm-up), and prints per page the
 median and p90 of the time it waited for the whole answer, the time inside Django (the WSGI
 application, from the request to its rendered answer), the time waiting on the database, the
@@ -362,6 +366,12 @@ def server_app():
         PublicPageCacheMiddleware._eligible = staticmethod(lambda request: False)
 
     def app(environ, start_response):
+        if environ.get("HTTP_X_BENCH_RECORDS_CHANGED"):
+            # As after any save of a record: a new records version, so this request finds no
+            # cube of the projects' counts and computes it (`projects.search._cube`).
+            from clara.publiccache import records_changed
+
+            records_changed()
         spent = [0.0, 0]
         started = time.perf_counter()
 
@@ -400,10 +410,14 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def get(self, path: str) -> tuple[float, http.client.HTTPResponse, bytes]:
+        """GET `path`; a path ending in `#changed` is asked as the first request after a
+        change of the records (the server makes a new records version first)."""
+        path, _hash, mark = path.partition("#")
+        headers = {"X-Bench-Records-Changed": "1"} if mark == "changed" else {}
         for attempt in (1, 2):
             start = time.perf_counter()
             try:
-                self.conn.request("GET", path)
+                self.conn.request("GET", path, headers=headers)
                 response = self.conn.getresponse()
                 body = response.read()
             except (OSError, http.client.HTTPException):
@@ -460,7 +474,11 @@ def pages_to_measure(url: str) -> list[tuple[str, str]]:
     last = max(1, -(-count // 25))
     return [
         ("liste `/projets/`", "/projets/"),
+        ("liste, première après un changement", "/projets/#changed"),
         ("liste filtrée, facettes", "/projets/?programme=oncostarter&annee=2024&site=lyon"),
+        ("liste filtrée, première après un changement",
+         "/projets/?programme=oncostarter&annee=2024&site=lyon#changed"),
+        ("liste filtrée par cofinanceur", "/projets/?financeur=3"),
         ("recherche « tumeur »", "/projets/?q=tumeur"),
         ("recherche « immunothérapie »", f"/projets/?q={quote('immunothérapie')}"),
         ("recherche « résistance tumeurs »", f"/projets/?q={quote('résistance tumeurs')}"),

@@ -10,7 +10,7 @@ class ProjectsConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_save
 
-        from funding.models import Award
+        from funding.models import Award, Contribution
         from programmes.models import Application, Call
         from projects.models import FundedProject, ProjectYearStatus
         from projects.search import register_sqlite_unaccent
@@ -20,7 +20,8 @@ class ProjectsConfig(AppConfig):
                                    dispatch_uid="projects-sqlite-unaccent")
         # The facts each project's row copies for the public list (`FundedProject`): kept
         # up to date on every save or delete of what they are read from.
-        for model in (FundedProject, Award, Application, Call, ProjectYearStatus):
+        for model in (FundedProject, Award, Contribution, Application, Call,
+                      ProjectYearStatus):
             uid = f"projects-facts-{model._meta.label_lower}"
             post_save.connect(project_facts_receiver, sender=model, dispatch_uid=f"{uid}-save")
             post_delete.connect(project_facts_receiver, sender=model,

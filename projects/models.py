@@ -6,6 +6,7 @@ import urllib.parse
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -26,12 +27,12 @@ class FundedProject(models.Model):
     the join FundedProject → Award → Application → Call and the yearly statuses: the
     programme, track and innovation domain (ids), the year of the award's decision in Paris
     time, the decision's moment and the award's amount (the "recent" and "amount" sorts), the
-    status of the latest year recorded, and the searched text (name, application title and
-    acronym, public summary; raw for PostgreSQL's full-text index, unaccented and case folded
-    for SQLite). Attributes, never totals. Never edited (not in any form, not in the history):
+    status of the latest year recorded, the co-funders of its award, and the searched text
+    (name, application title and acronym, public summary; raw and as a French full-text
+    vector for PostgreSQL, unaccented and case folded for SQLite). Attributes, never totals. Never edited (not in any form, not in the history):
     written only by `projects.services.project_facts_refresh(project_ids=None)`, which the
     receivers of `projects.apps` call on every save or delete of a project, its award,
-    application, call or yearly status; writers that bypass model signals (`bulk_create`,
+    application, call, yearly status or contribution; writers that bypass model signals (`bulk_create`,
     `bulk_update`, `QuerySet.update`: the demo loader, bulk imports) call it themselves, and
     `manage.py refresh_project_facts` recomputes them all. A project whose copy was never
     written (`facet_programme_id` NULL) is refreshed by the first list that meets it."""
@@ -61,11 +62,17 @@ class FundedProject(models.Model):
     facet_latest_status = models.CharField(max_length=16, null=True, editable=False)
     facet_search_text = models.TextField(default="", editable=False)
     facet_search_plain = models.TextField(default="", editable=False)
+    # The co-funders of its award, their ids in order between commas (",3,7,12,"): the
+    # co-funder filter and its counts without a join to the contributions.
+    facet_funders = models.TextField(default="", editable=False)
+    # PostgreSQL: the French full-text vector of `facet_search_text` (GIN index, migration
+    # 0008), stored so that a row is never parsed again at query time. NULL elsewhere.
+    facet_search_vector = SearchVectorField(null=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=[
         "facet_programme_id", "facet_track_id", "facet_domain_id", "facet_decision_year",
         "facet_decided_at", "facet_amount", "facet_latest_status", "facet_search_text",
-        "facet_search_plain"])
+        "facet_search_plain", "facet_funders", "facet_search_vector"])
 
     class Meta:
         verbose_name = _("projet financé")
@@ -81,10 +88,11 @@ class FundedProject(models.Model):
         ]
         indexes = [
             models.Index(fields=["name"], name="project_name_idx"),
-            # The public list: its grouped count of the facets (an index-only scan on
-            # PostgreSQL), its sorts.
+            # The public list: its grouped counts of the facets and of the co-funders (an
+            # index-only scan on PostgreSQL), its sorts.
             models.Index(fields=["facet_programme_id", "facet_track_id", "facet_decision_year",
-                                 "site", "facet_domain_id", "facet_latest_status"],
+                                 "site", "facet_domain_id", "facet_latest_status",
+                                 "facet_funders"],
                          name="project_facets_idx"),
             models.Index(fields=["facet_decision_year"], name="project_facet_year_idx"),
             models.Index(fields=["-facet_decided_at", "name", "id"], name="project_recent_idx"),

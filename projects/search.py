@@ -21,12 +21,18 @@ ignored.
 
 The list reads the derived copy of each project's facts, on its own row (`FundedProject`'s
 `facet_*` columns, kept by `projects.services.project_facts_refresh`): no join to filter,
-count or sort. Four queries whatever the number of projects: the labels of the filters'
-choices (programmes, tracks, sites, domains: one query); ONE grouped count of the projects
-matching the search, the co-funder and the figure by programme, track, year, site, domain and
-status, from which Python sums each of those six filters' counts (each over the groups
-meeting every other filter) and the total; the co-funders' counts; the page of 25 rows (its
-keys chosen on the project's own indexed columns, then their rows with what a row shows).
+count or sort, the co-funders included (`facet_funders`, ",3,7,"). The counts come from ONE
+grouped count of the projects matching the search, the co-funder and the figure by programme,
+track, year, site, domain and status, from which Python sums each of those six filters'
+counts (each over the groups meeting every other filter) and the total, and from the number
+of projects per list of co-funders (meeting every filter but the co-funder), summed per
+co-funder. A list without text, co-funder or figure (browsing, with any of the six filters)
+reads both from the cube of every project (`_cube`), computed once per records version in
+each process: the first list after a change of the records runs those two queries over
+every project, the next ones none. Queries: the labels of the filters' choices (one query,
+five small tables); the two counts (or the cube; a filtered browse still counts its
+co-funders); the page of 25 rows (its keys chosen on the project's own indexed columns, then
+their rows with what a row shows).
 
 A list stops at `MAX_PAGE` pages (10 000 rows): deeper pages are no reading, only a crawler's
 or a scraper's; the list says to narrow it (the downloads give 5 000 rows at most)."""
@@ -143,10 +149,7 @@ def _text(queryset: QuerySet, q: str) -> QuerySet:
         return queryset
     unwritten = Q(facet_programme_id__isnull=True)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchVector
-
-        return (queryset.alias(facet_search=SearchVector("facet_search_text", config=CONFIG))
-                .filter(_postgresql_text(q) | unwritten))
+        return queryset.filter(_postgresql_text(q) | unwritten)
     # Every word in one of the fields (joined by a line break, which no word holds).
     words = Q()
     for word in unaccent(q).split():
@@ -158,14 +161,13 @@ CONFIG = "clara_french"
 
 
 def _postgresql_text(q: str) -> Q:
-    """`websearch_to_tsquery(q)` over the searched text (the alias `facet_search`), through
-    its GIN index (migration
-    projects 0006: the expression must stay that of the index): the words of a plain query
-    must each be found (stop words are no condition; a query of stop words only finds
+    """`websearch_to_tsquery(q)` over the stored vector of the searched text
+    (`facet_search_vector`, GIN index of migration projects 0009): the words of a plain
+    query must each be found (stop words are no condition; a query of stop words only finds
     nothing), a query with quotes, `or` or `-word` is read as websearch does."""
     from django.contrib.postgres.search import SearchQuery
 
-    return Q(facet_search=SearchQuery(q, config=CONFIG, search_type="websearch"))
+    return Q(facet_search_vector=SearchQuery(q, config=CONFIG, search_type="websearch"))
 
 
 def figure_behind(filters: Filters):
@@ -184,9 +186,10 @@ NOTHING = -1  # an unknown slug: a value no project has
 
 
 def _labels() -> dict[str, dict]:
-    """The choices' labels, one query (a union of four small tables): per kind, id → (slug
+    """The choices' labels, one query (a union of five small tables): per kind, id → (slug
     or code, name)."""
     from clara.network.models import Site
+    from funding.models import Funder
     from programmes.models import InnovationDomain, Programme
 
     def rows(model, kind, slug, name):
@@ -198,8 +201,10 @@ def _labels() -> dict[str, dict]:
     union = rows(Programme, "programme", "slug", "name").union(
         rows(Track, "track", "code", "programme__name"),
         rows(Site, "site", "slug", "name"),
-        rows(InnovationDomain, "domain", "slug", "name"), all=True)
-    labels: dict[str, dict] = {"programme": {}, "track": {}, "site": {}, "domain": {}}
+        rows(InnovationDomain, "domain", "slug", "name"),
+        rows(Funder, "funder", "name", "name"), all=True)
+    labels: dict[str, dict] = {"programme": {}, "track": {}, "site": {}, "domain": {},
+                               "funder": {}}
     for kind, pk, code, label in union:
         labels[kind][pk] = (code, label)
     return labels
@@ -229,14 +234,11 @@ def _wanted(filters: Filters, labels: dict) -> dict:
 
 def _base(filters: Filters, *, with_funder: bool = True) -> QuerySet:
     """The projects matching the filters that are not grouped: text, figure, co-funder."""
-    from funding.models import Contribution
-
     queryset = _text(FundedProject.objects.order_by(), filters.q)
     if (behind := figure_behind(filters)) is not None:
         queryset = queryset.filter(pk__in=behind[1])
     if filters.funder and with_funder:
-        queryset = queryset.filter(award_id__in=Contribution.objects.filter(
-            funder_id=int(filters.funder)).values("award_id"))
+        queryset = queryset.filter(facet_funders__contains=f",{int(filters.funder)},")
     return queryset
 
 
@@ -264,28 +266,32 @@ def project_search_result(filters: Filters) -> SearchResult:
     labels = _labels()
     wanted = _wanted(filters, labels)
     base = _base(filters)
-    columns = list(GROUPED.values())
-    groups = list(base.values_list(*columns).annotate(n=Count("*")).order_by())
-    if any(row[0] is None for row in groups):
-        # Projects bulk-created by a writer that did not refresh their facts: refreshed now,
-        # once (their next list finds them written).
-        from projects.services import project_facts_refresh
-
-        project_facts_refresh(list(FundedProject.objects.filter(
-            facet_programme_id__isnull=True).values_list("pk", flat=True)))
-        groups = list(base.values_list(*columns).annotate(n=Count("*")).order_by())
+    browsing = not (filters.q or filters.funder or figure_behind(filters) is not None)
+    if browsing:  # no text, co-funder or figure: the counts of every project, kept
+        cube = _cube()
+        groups, funder_sets = cube.groups, cube.funder_sets if not wanted else None
+    else:
+        groups, funder_sets = _grouped(base), None
+    if funder_sets is None:
+        funder_sets = _funder_sets(_base(filters, with_funder=False)
+                                   .filter(_grouped_filter(wanted)))
     keys = list(GROUPED)
-    position = {key: index for index, key in enumerate(keys)}
     counts: dict[str, Counter] = {key: Counter() for key in keys}
     total = 0
-    for *values, n in groups:
-        missed = [key for key, value in wanted.items() if values[position[key]] != value]
-        if not missed:
-            total += n
-            for key in keys:
+    if not wanted and browsing:
+        counts, total = cube.margins, cube.total
+    else:
+        position = {key: index for index, key in enumerate(keys)}
+        checks = [(key, position[key], value) for key, value in wanted.items()]
+        for *values, n in groups:
+            missed = [key for key, index, value in checks if values[index] != value]
+            if not missed:
+                total += n
+                for index, key in enumerate(keys):
+                    counts[key][values[index]] += n
+            elif len(missed) == 1:  # counts for the one filter it fails
+                key = missed[0]
                 counts[key][values[position[key]]] += n
-        elif len(missed) == 1:  # counts for the one filter it fails
-            counts[missed[0]][values[position[missed[0]]]] += n
 
     matching = base.filter(_grouped_filter(wanted))
     projects = (matching.select_related("site", "award__application__call__programme")
@@ -305,15 +311,74 @@ def project_search_result(filters: Filters) -> SearchResult:
         Facet("domaine", "domain", _choices(counts["domain"], labels["domain"],
                                             wanted.get("domain"),
                                             value=lambda pk, code: code)),
-        Facet("financeur", "funder", _funder_choices(
-            _base(filters, with_funder=False).filter(_grouped_filter(wanted)),
-            filters.funder)),
+        Facet("financeur", "funder", _funder_choices(funder_sets, labels["funder"],
+                                                     filters.funder)),
         Facet("statut", "status", [
             {"value": value, "label": label, "count": counts["status"][value],
              "selected": value == filters.status}
             for value, label in ProjectYearStatus.Status.choices if counts["status"][value]]),
     ]
     return SearchResult(projects=projects, facets=facets, count=total)
+
+
+def _grouped(queryset: QuerySet) -> list[tuple]:
+    """The number of `queryset`'s projects per value of the grouped columns: one query. A
+    project bulk-created by a writer that did not refresh its facts is refreshed first, once
+    (the next list finds it written)."""
+    columns = list(GROUPED.values())
+    groups = list(queryset.values_list(*columns).annotate(n=Count("*")).order_by())
+    if any(row[0] is None for row in groups):
+        from projects.services import project_facts_refresh
+
+        project_facts_refresh(list(FundedProject.objects.filter(
+            facet_programme_id__isnull=True).values_list("pk", flat=True)))
+        groups = list(queryset.values_list(*columns).annotate(n=Count("*")).order_by())
+    return groups
+
+
+def _funder_sets(queryset: QuerySet) -> list[tuple[str, int]]:
+    """The number of `queryset`'s projects per list of co-funders (",3,7,"): one query, a
+    few hundred rows at most (the combinations that exist)."""
+    return list(queryset.values_list("facet_funders").annotate(n=Count("*")).order_by())
+
+
+@dataclass
+class Cube:
+    """The counts of every project, for the lists without text, co-funder or figure: per
+    combination of the grouped columns, per list of co-funders, and the counts of each
+    filter's choices (`margins`) and their total (for the list without any filter)."""
+
+    groups: list[tuple]
+    funder_sets: list[tuple[str, int]]
+    margins: dict[str, Counter]
+    total: int
+
+
+# The cube of the current records version, in this process: computed by the first list
+# after any change of the records (two queries), then read by every list without text,
+# co-funder or figure, whatever its filters. Never a stale count: a change of the records is
+# a new version (`clara.publiccache`), and a cube computed meanwhile is kept under the version
+# it started from, which is no longer current.
+_CUBES: dict[str, Cube] = {}
+
+
+def _cube() -> Cube:
+    from clara.publiccache import records_version
+
+    version = records_version()
+    cube = _CUBES.get(version)
+    if cube is None:
+        groups = _grouped(FundedProject.objects.order_by())
+        margins: dict[str, Counter] = {key: Counter() for key in GROUPED}
+        for *values, n in groups:
+            for key, value in zip(GROUPED, values, strict=True):
+                margins[key][value] += n
+        cube = Cube(groups=groups,
+                    funder_sets=_funder_sets(FundedProject.objects.order_by()),
+                    margins=margins, total=sum(row[-1] for row in groups))
+        _CUBES.clear()
+        _CUBES[version] = cube
+    return cube
 
 
 def _choices(counts: Counter, labels: dict, selected, *, value) -> list[dict]:
@@ -331,16 +396,17 @@ def _track_choices(counts: Counter, labels: dict, selected) -> list[dict]:
              "selected": pk == selected} for programme, code, pk, n in rows]
 
 
-def _funder_choices(queryset: QuerySet, selected: str) -> list[dict]:
-    """Projects per co-funder: one query over their contributions (one per award and
-    funder), by the funder's name."""
-    from funding.models import Contribution
-
-    rows = (Contribution.objects.filter(award_id__in=queryset.values("award_id"))
-            .values("funder_id", "funder__name").annotate(n=Count("pk"))
-            .order_by("funder__name", "funder_id"))
-    return [{"value": row["funder_id"], "label": row["funder__name"], "count": row["n"],
-             "selected": str(row["funder_id"]) == str(selected)} for row in rows]
+def _funder_choices(funder_sets: list[tuple[str, int]], labels: dict,
+                    selected: str) -> list[dict]:
+    """Projects per co-funder, summed from the projects per list of co-funders, by name."""
+    counts: Counter = Counter()
+    for funders, n in funder_sets:
+        for funder in funders.strip(",").split(","):
+            if funder:
+                counts[int(funder)] += n
+    rows = sorted((labels[pk][1], pk, n) for pk, n in counts.items() if pk in labels)
+    return [{"value": pk, "label": name, "count": n, "selected": str(pk) == str(selected)}
+            for name, pk, n in rows]
 
 
 class Rows:

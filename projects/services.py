@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from clara.accounts.models import User
 from clara.network.models import Site
-from funding.models import Award
+from funding.models import Award, Contribution
 from programmes.models import Application, Programme
 from projects.models import FollowUpReport, FundedProject, Outcome, ProjectYearStatus
 
@@ -337,20 +337,61 @@ def notify_report_due(*, report_pk: int) -> None:
 TEXT_CHUNK = 2000
 
 
-def project_facts_refresh(project_ids=None, *, text: bool = True) -> None:
+def project_facts_refresh(project_ids=None, *, text: bool = True,
+                          funders: bool = True) -> None:
     """Recompute the `facet_*` columns of the projects `project_ids` (primary keys, or a
     queryset of them; None: every project) from their records: one UPDATE for the programme,
     track, domain, decision (moment, Paris year), amount and latest status (a subquery each),
     then, unless `text` is False (the searched text depends on the project and its
     application only), the searched text read and written 2 000 projects at a time (only the
-    rows whose text changed). Sends no signal and writes no history row. See
-    `FundedProject`'s docstring for who calls it."""
-    _facts_refresh(FundedProject, Award, ProjectYearStatus, project_ids, text=text)
+    rows whose text changed; on PostgreSQL its full-text vector with it), then, unless
+    `funders` is False, the co-funders of each award (only the rows whose list changed).
+    Sends no signal and writes no history row. See `FundedProject`'s docstring for who calls
+    it."""
+    with transaction.atomic():
+        _facts_refresh(FundedProject, Award, ProjectYearStatus, project_ids, text=text,
+                       vector=True)
+        if funders:
+            _funders_refresh(project_ids)
 
 
-def _facts_refresh(project_model, award_model, status_model, project_ids, *, text=True):
+def _funders_refresh(project_ids) -> None:
+    """`facet_funders` of the projects `project_ids` (None: all): ",<id>,<id>," of the
+    co-funders of its award in order, "" without any."""
+    from django.db import connections, router
+
+    projects = FundedProject.objects.all()
+    if project_ids is not None:
+        projects = projects.filter(pk__in=project_ids)
+    connection = connections[router.db_for_write(FundedProject)]
+    sql = "UPDATE projects_fundedproject SET facet_funders = %s WHERE id = %s"
+    last = 0
+    while True:
+        rows = list(projects.filter(pk__gt=last).order_by("pk")
+                    .values_list("pk", "award_id", "facet_funders")[:TEXT_CHUNK])
+        by_award: dict[int, list[int]] = {}
+        for award_id, funder_id in (Contribution.objects.filter(
+                award_id__in=[award for _pk, award, _old in rows]).order_by()
+                .values_list("award_id", "funder_id")):
+            by_award.setdefault(award_id, []).append(funder_id)
+        changed = []
+        for pk, award_id, old in rows:
+            ids = sorted(by_award.get(award_id, ()))
+            value = f",{','.join(map(str, ids))}," if ids else ""
+            if value != old:
+                changed.append((value, pk))
+        if changed:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, changed)
+        if len(rows) < TEXT_CHUNK:
+            return
+        last = rows[-1][0]
+
+
+def _facts_refresh(project_model, award_model, status_model, project_ids, *, text=True,
+                   vector=False):
     """The refresh with the given models (the migration that fills the columns passes its
-    historical models)."""
+    historical models, before `facet_search_vector` exists: `vector` False)."""
     from zoneinfo import ZoneInfo
 
     from django.db import connections, router
@@ -385,6 +426,10 @@ def _facts_refresh(project_model, award_model, status_model, project_ids, *, tex
         connection = connections[router.db_for_write(project_model)]
         sql = ("UPDATE projects_fundedproject SET facet_search_text = %s, "
                "facet_search_plain = %s WHERE id = %s")
+        if vector and connection.vendor == "postgresql":
+            sql = ("UPDATE projects_fundedproject SET facet_search_text = %s, "
+                   "facet_search_plain = %s, facet_search_vector = "
+                   "to_tsvector('clara_french'::regconfig, %s) WHERE id = %s")
         last = 0
         while True:
             rows = list(projects.filter(pk__gt=last).order_by("pk").values_list(
@@ -396,7 +441,9 @@ def _facts_refresh(project_model, award_model, status_model, project_ids, *, tex
                 # one field.
                 searched = "\n".join(part or "" for part in (name, title, acronym, summary))
                 if (searched, unaccent(searched)) != (old_text, old_plain):
-                    changed.append((searched, unaccent(searched), pk))
+                    changed.append((searched, unaccent(searched), searched, pk)
+                                   if "facet_search_vector" in sql
+                                   else (searched, unaccent(searched), pk))
             if changed:
                 with connection.cursor() as cursor:
                     cursor.executemany(sql, changed)
@@ -408,7 +455,7 @@ def _facts_refresh(project_model, award_model, status_model, project_ids, *, tex
 def project_facts_receiver(sender, instance, **kwargs) -> None:
     """`post_save`/`post_delete` receiver (connected in `projects.apps`): refresh the facts of
     the projects a saved record describes: the project itself, its award's, application's,
-    call's or yearly status's project(s)."""
+    call's, yearly status's or contribution's project(s)."""
     from programmes.models import Call
 
     if sender is FundedProject:
@@ -416,13 +463,16 @@ def project_facts_receiver(sender, instance, **kwargs) -> None:
             return  # post_delete: nothing left to refresh
         project_facts_refresh([instance.pk])
     elif sender is ProjectYearStatus:
-        project_facts_refresh([instance.project_id], text=False)
+        project_facts_refresh([instance.project_id], text=False, funders=False)
     elif sender is Award:
         project_facts_refresh(FundedProject.objects.filter(award_id=instance.pk)
                               .values("pk"), text=False)
     elif sender is Application:
         project_facts_refresh(FundedProject.objects.filter(
             award__application_id=instance.pk).values("pk"))
+    elif sender is Contribution:
+        project_facts_refresh(FundedProject.objects.filter(award_id=instance.award_id)
+                              .values("pk"), text=False)
     elif sender is Call:
         project_facts_refresh(FundedProject.objects.filter(
             award__application__call_id=instance.pk).values("pk"), text=False)

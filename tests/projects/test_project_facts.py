@@ -148,3 +148,45 @@ def test_the_list_stops_at_its_last_page_and_says_so(client, monkeypatch):
     names, page = _listed(client, "page=2")
     assert len(names) == 25 and "26 projets" in page
     assert "La liste s'arrête ici, après 25 projets" in page and 'href="?page=2"' not in page
+
+
+def test_contributions_move_the_co_funder_filter_and_its_counts(client):
+    project = _project("PARTAGE", amount=Decimal("40000"))
+    _project("SEUL")
+    ligue = f.FunderFactory(name="Ligue")
+    region = f.FunderFactory(name="Région")
+    f.ContributionFactory(award=project.award, funder=ligue)
+    assert FundedProject.objects.get(pk=project.pk).facet_funders == f",{ligue.pk},"
+    names, page = _listed(client, f"financeur={ligue.pk}")
+    assert names == ["PARTAGE"] and re.search(r"Ligue</a> <span[^>]*>\(1\)", page)
+    assert "Région" not in page
+    second = f.ContributionFactory(award=project.award, funder=region)
+    ids = sorted([ligue.pk, region.pk])
+    assert FundedProject.objects.get(pk=project.pk).facet_funders == f",{ids[0]},{ids[1]},"
+    assert _listed(client, f"financeur={region.pk}")[0] == ["PARTAGE"]
+    second.delete()
+    assert _listed(client, f"financeur={region.pk}")[0] == []
+    assert _listed(client, "financeur=999999")[0] == []
+
+
+def test_browsing_counts_follow_every_change_without_clearing_any_cache(client):
+    """The counts of the lists without text (the cube kept per records version) are never
+    those of before a change: a new project, then its move to another year, show at once."""
+    from django.core.cache import caches
+
+    caches["public"].clear()
+    _project("PREMIER", decided_at=dt.datetime(2024, 6, 1, 12, tzinfo=PARIS))
+
+    def page(query=""):  # no cache cleared: the cube of the current version, if any
+        return client.get(f"/projets/?{query}", HTTP_COOKIE="").content.decode()
+
+    assert "1 projet" in page() and "2 projets" not in page()
+    second = _project("SECOND", decided_at=dt.datetime(2024, 6, 1, 12, tzinfo=PARIS))
+    assert "2 projets" in page()
+    assert re.search(r"2024</a> <span[^>]*>\(2\)", page("programme=nothing-like-it")) is None
+    award = second.award
+    award.decided_at = dt.datetime(2025, 6, 1, 12, tzinfo=PARIS)
+    award.save()
+    listed = page()
+    assert re.search(r"2024</a> <span[^>]*>\(1\)", listed)
+    assert re.search(r"2025</a> <span[^>]*>\(1\)", listed)
