@@ -26,13 +26,13 @@ grouped count of the projects matching the search, the co-funder and the figure 
 track, year, site, domain and status, from which Python sums each of those six filters'
 counts (each over the groups meeting every other filter) and the total, and from the number
 of projects per list of co-funders (meeting every filter but the co-funder), summed per
-co-funder. A list without text, co-funder or figure (browsing, with any of the six filters)
-reads both from the cube of every project (`_cube`), computed once per records version in
-each process: the first list after a change of the records runs those two queries over
-every project, the next ones none. Queries: the labels of the filters' choices (one query,
-five small tables); the two counts (or the cube; a filtered browse still counts its
-co-funders); the page of 25 rows (its keys chosen on the project's own indexed columns, then
-their rows with what a row shows).
+co-funder: one query (`_counts`). A list without text or figure (browsing, with any filters)
+reads them from the cube of every project (`_cube`), computed once per records version in
+each process (one query; a co-funder's part when first asked, one more): the first list
+after a change of the records counts every project, the next ones count nothing but, when
+filtered, their co-funders. Queries: the labels of the filters' choices (one query, five
+small tables); the counts (one, or none from the cube); the page of 25 rows (its keys chosen
+on the project's own indexed columns, then their rows with what a row shows).
 
 A list stops at `MAX_PAGE` pages (10 000 rows): deeper pages are no reading, only a crawler's
 or a scraper's; the list says to narrow it (the downloads give 5 000 rows at most)."""
@@ -266,32 +266,21 @@ def project_search_result(filters: Filters) -> SearchResult:
     labels = _labels()
     wanted = _wanted(filters, labels)
     base = _base(filters)
-    browsing = not (filters.q or filters.funder or figure_behind(filters) is not None)
-    if browsing:  # no text, co-funder or figure: the counts of every project, kept
+    if filters.q or figure_behind(filters) is not None:
+        if filters.funder:  # the co-funders' counts must not apply the co-funder filter
+            groups = _counts(base, wanted)[0]
+            funder_sets = _funder_sets(_base(filters, with_funder=False)
+                                       .filter(_grouped_filter(wanted)))
+        else:
+            groups, funder_sets = _counts(base, wanted)
+        counts, total = _tally(groups, wanted)
+    else:  # browsing, any filters: the counts of every project, kept (`_cube`)
         cube = _cube()
-        groups, funder_sets = cube.groups, cube.funder_sets if not wanted else None
-    else:
-        groups, funder_sets = _grouped(base), None
-    if funder_sets is None:
-        funder_sets = _funder_sets(_base(filters, with_funder=False)
-                                   .filter(_grouped_filter(wanted)))
-    keys = list(GROUPED)
-    counts: dict[str, Counter] = {key: Counter() for key in keys}
-    total = 0
-    if not wanted and browsing:
-        counts, total = cube.margins, cube.total
-    else:
-        position = {key: index for index, key in enumerate(keys)}
-        checks = [(key, position[key], value) for key, value in wanted.items()]
-        for *values, n in groups:
-            missed = [key for key, index, value in checks if values[index] != value]
-            if not missed:
-                total += n
-                for index, key in enumerate(keys):
-                    counts[key][values[index]] += n
-            elif len(missed) == 1:  # counts for the one filter it fails
-                key = missed[0]
-                counts[key][values[position[key]]] += n
+        part = cube.part(int(filters.funder) if filters.funder else None)
+        funder_sets = cube.funder_sets if not wanted else _funder_sets(
+            _base(filters, with_funder=False).filter(_grouped_filter(wanted)))
+        counts, total = (part.margins, part.total) if not wanted else _tally(part.groups,
+                                                                              wanted)
 
     matching = base.filter(_grouped_filter(wanted))
     projects = (matching.select_related("site", "award__application__call__programme")
@@ -321,19 +310,47 @@ def project_search_result(filters: Filters) -> SearchResult:
     return SearchResult(projects=projects, facets=facets, count=total)
 
 
-def _grouped(queryset: QuerySet) -> list[tuple]:
-    """The number of `queryset`'s projects per value of the grouped columns: one query. A
-    project bulk-created by a writer that did not refresh its facts is refreshed first, once
-    (the next list finds it written)."""
-    columns = list(GROUPED.values())
-    groups = list(queryset.values_list(*columns).annotate(n=Count("*")).order_by())
+def _counts(queryset: QuerySet, wanted: dict) -> tuple[list[tuple], list[tuple[str, int]]]:
+    """In ONE query: the number of `queryset`'s projects per value of the grouped columns,
+    and the number of those meeting `wanted` per list of co-funders (",3,7,"; a few hundred
+    rows at most). On PostgreSQL one scan of the matching rows (`GROUPING SETS`), elsewhere
+    a `UNION ALL` of the two counts; both wrap the queryset's own SQL. A project
+    bulk-created by a writer that did not refresh its facts is refreshed first, once (the
+    next list finds it written)."""
+    columns = [f'"{column}"' for column in GROUPED.values()]
+    listed = ", ".join(columns)
+    inner, params = queryset.values_list(*GROUPED.values(), "facet_funders").query \
+        .sql_with_params()
+    # Only the constant column names of GROUPED are spliced in; every value is a parameter.
+    condition = " AND ".join(f'"{GROUPED[key]}" = %s' for key in wanted) or "1 = 1"
+    if connection.vendor == "postgresql":
+        sql = (f"SELECT {listed}, facet_funders, GROUPING(facet_funders), COUNT(*), "  # noqa: S608
+               f"COUNT(*) FILTER (WHERE {condition}) FROM ({inner}) AS matching "
+               f"GROUP BY GROUPING SETS (({listed}), (facet_funders))")
+        arguments = (*wanted.values(), *params)  # in the order of their placeholders
+    else:
+        nothing = ", ".join("NULL" for _column in columns)
+        sql = (f"SELECT {listed}, NULL, 1, COUNT(*), 0 FROM ({inner}) AS matching "  # noqa: S608
+               f"GROUP BY {listed} UNION ALL "
+               f"SELECT {nothing}, facet_funders, 0, 0, COUNT(*) FROM ({inner}) AS matching "
+               f"WHERE {condition} GROUP BY facet_funders")
+        arguments = (*params, *params, *wanted.values())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arguments)
+        rows = cursor.fetchall()
+    groups = [(*row[:6], row[8]) for row in rows if row[7] == 1]
     if any(row[0] is None for row in groups):
         from projects.services import project_facts_refresh
 
         project_facts_refresh(list(FundedProject.objects.filter(
             facet_programme_id__isnull=True).values_list("pk", flat=True)))
-        groups = list(queryset.values_list(*columns).annotate(n=Count("*")).order_by())
-    return groups
+        return _counts(queryset, wanted)
+    return groups, [(row[6], row[9]) for row in rows if row[7] == 0 and row[9]]
+
+
+def _grouped(queryset: QuerySet) -> list[tuple]:
+    """The number of `queryset`'s projects per value of the grouped columns (one query)."""
+    return list(queryset.values_list(*GROUPED.values()).annotate(n=Count("*")).order_by())
 
 
 def _funder_sets(queryset: QuerySet) -> list[tuple[str, int]]:
@@ -342,23 +359,69 @@ def _funder_sets(queryset: QuerySet) -> list[tuple[str, int]]:
     return list(queryset.values_list("facet_funders").annotate(n=Count("*")).order_by())
 
 
+def _tally(groups: list[tuple], wanted: dict) -> tuple[dict[str, Counter], int]:
+    """Each grouped filter's counts (over the groups meeting every other filter) and the
+    total (the groups meeting them all)."""
+    keys = list(GROUPED)
+    position = {key: index for index, key in enumerate(keys)}
+    checks = [(key, position[key], value) for key, value in wanted.items()]
+    counts: dict[str, Counter] = {key: Counter() for key in keys}
+    total = 0
+    for *values, n in groups:
+        missed = [key for key, index, value in checks if values[index] != value]
+        if not missed:
+            total += n
+            for index, key in enumerate(keys):
+                counts[key][values[index]] += n
+        elif len(missed) == 1:  # counts for the one filter it fails
+            key = missed[0]
+            counts[key][values[position[key]]] += n
+    return counts, total
+
+
 @dataclass
-class Cube:
-    """The counts of every project, for the lists without text, co-funder or figure: per
-    combination of the grouped columns, per list of co-funders, and the counts of each
-    filter's choices (`margins`) and their total (for the list without any filter)."""
+class CubePart:
+    """The projects' counts per combination of the grouped columns, and with no filter each
+    filter's counts (`margins`) and their total."""
 
     groups: list[tuple]
-    funder_sets: list[tuple[str, int]]
     margins: dict[str, Counter]
     total: int
 
+    @classmethod
+    def of(cls, groups: list[tuple]) -> CubePart:
+        margins: dict[str, Counter] = {key: Counter() for key in GROUPED}
+        for index, key in enumerate(GROUPED):
+            margin = margins[key]
+            for row in groups:
+                margin[row[index]] += row[-1]
+        return cls(groups=groups, margins=margins, total=sum(row[-1] for row in groups))
+
+
+@dataclass
+class Cube:
+    """The counts of every project for the lists without text or figure: the part of all
+    projects and the number of projects per list of co-funders (computed with the cube),
+    the part of each co-funder's projects (computed when first asked, one query)."""
+
+    everything: CubePart
+    funder_sets: list[tuple[str, int]]
+    by_funder: dict[int, CubePart] = field(default_factory=dict)
+
+    def part(self, funder: int | None) -> CubePart:
+        if funder is None:
+            return self.everything
+        if funder not in self.by_funder:
+            self.by_funder[funder] = CubePart.of(_grouped(
+                FundedProject.objects.order_by().filter(facet_funders__contains=f",{funder},")))
+        return self.by_funder[funder]
+
 
 # The cube of the current records version, in this process: computed by the first list
-# after any change of the records (two queries), then read by every list without text,
-# co-funder or figure, whatever its filters. Never a stale count: a change of the records is
-# a new version (`clara.publiccache`), and a cube computed meanwhile is kept under the version
-# it started from, which is no longer current.
+# after any change of the records (one query), then read by every list without text or
+# figure, whatever its filters. Never a stale count: a change of the records is a new version
+# (`clara.publiccache`), and a cube computed meanwhile is kept under the version it started
+# from, which is no longer current.
 _CUBES: dict[str, Cube] = {}
 
 
@@ -368,14 +431,8 @@ def _cube() -> Cube:
     version = records_version()
     cube = _CUBES.get(version)
     if cube is None:
-        groups = _grouped(FundedProject.objects.order_by())
-        margins: dict[str, Counter] = {key: Counter() for key in GROUPED}
-        for *values, n in groups:
-            for key, value in zip(GROUPED, values, strict=True):
-                margins[key][value] += n
-        cube = Cube(groups=groups,
-                    funder_sets=_funder_sets(FundedProject.objects.order_by()),
-                    margins=margins, total=sum(row[-1] for row in groups))
+        groups, funder_sets = _counts(FundedProject.objects.order_by(), {})
+        cube = Cube(everything=CubePart.of(groups), funder_sets=funder_sets)
         _CUBES.clear()
         _CUBES[version] = cube
     return cube

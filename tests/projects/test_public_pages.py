@@ -85,9 +85,9 @@ def test_project_list_and_page_run_the_same_queries_with_few_and_many_rows(clien
     caches["public"].clear()
     response, page_many = _get(client, f"/projets/{first.pk}/")
     page_many_body = response.content.decode()
-    # The filters' labels, one grouped count (six filters and the total), the co-funders'
-    # counts, the page's rows, the footer.
-    assert (one, many) == (5, 5)
+    # The filters' labels, the counts (six filters, the total and the co-funders, one query:
+    # the cube of a list without text), the page's rows, the footer.
+    assert (one, many) == (4, 4)
     # The project and its award, contributions, teams, co-applicants, companies, events,
     # statuses, outcomes.
     assert (page_one, page_many) == (9, 9)
@@ -220,10 +220,17 @@ def test_every_facet_link_gives_the_count_it_shows(client):
     import html
 
     inca = f.FunderFactory(name="Institut National du Cancer")
+    ligue = f.FunderFactory(name="Ligue contre le cancer")
     _decided(_project(name="UN"), 2024, inca)
-    _decided(_project(name="DEUX"), 2025, inca)
+    deux = _decided(_project(name="DEUX"), 2025, inca)
+    f.ContributionFactory(award=deux.award, funder=ligue)
     _decided(_project(name="TROIS"), 2025)
-    for start in ("/projets/", "/projets/?annee=2025"):
+    _decided(_project(name="QUATRE tumeur"), 2025, ligue)
+    _decided(_project(name="CINQ tumeurs"), 2023, inca)
+    # Browsing (the cube), a search, a co-funder, and both with other filters.
+    for start in ("/projets/", "/projets/?annee=2025", "/projets/?q=tumeur",
+                  f"/projets/?financeur={inca.pk}", f"/projets/?q=tumeur&annee=2025",
+                  f"/projets/?financeur={ligue.pk}&annee=2025"):
         page = client.get(start).content.decode()
         links = re.findall(r'<a rel="nofollow" href="(\?[^"]*)"[^>]*>(?:✓ )?[^<]*</a> '
                            r'<span[^>]*>\((\d+)\)', page)
