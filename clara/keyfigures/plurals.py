@@ -35,6 +35,8 @@ PLURAL_FORMS = {
     "prix posters remis par le CLARA": npgettext_lazy("chiffre clef", "prix poster remis par le CLARA", "prix posters remis par le CLARA", "n"),
     "projets en cours de réalisation et de suivi": npgettext_lazy("chiffre clef", "projet en cours de réalisation et de suivi", "projets en cours de réalisation et de suivi", "n"),
     "projets déposés dans le cadre du programme Émergence": npgettext_lazy("chiffre clef", "projet déposé dans le cadre du programme Émergence", "projets déposés dans le cadre du programme Émergence", "n"),
+    "entreprises partenaires accompagnées": npgettext_lazy("chiffre clef", "entreprise partenaire accompagnée", "entreprises partenaires accompagnées", "n"),
+    "projets financés": npgettext_lazy("chiffre clef", "projet financé", "projets financés", "n"),
     "projets retenus": npgettext_lazy("chiffre clef", "projet retenu", "projets retenus", "n"),
     "auditions": npgettext_lazy("chiffre clef", "audition", "auditions", "n"),
     "clefs d'entrée": npgettext_lazy("chiffre clef", "clef d'entrée", "clefs d'entrée", "n"),
@@ -61,11 +63,21 @@ PLURAL_FORMS = {
 }
 
 
+# A label of one programme's figure: "projets financés — Oncostarter"; the part before
+# the dash agrees with the number, the programme's name stays.
+DASH = " — "
+
+
 def label_for(figure, value) -> str:
     """`figure`'s label agreeing with `value` (the catalogue's label when it has no pair)."""
     with translation.override("fr"):
         plural = str(figure.label)
-    forms = PLURAL_FORMS.get(plural)
-    if forms is None or figure.unit not in ("count", "sum", "days"):
-        return str(figure.label)
-    return forms % {"n": int(value)}
+    label = str(figure.label)
+    if figure.unit not in ("count", "sum", "days"):
+        return label
+    if (forms := PLURAL_FORMS.get(plural)) is not None:
+        return forms % {"n": int(value)}
+    head, dash, _tail = plural.partition(DASH)
+    if dash and (forms := PLURAL_FORMS.get(head)) is not None and DASH in label:
+        return forms % {"n": int(value)} + DASH + label.partition(DASH)[2]
+    return label

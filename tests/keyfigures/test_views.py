@@ -365,6 +365,20 @@ def test_every_counted_figure_label_agrees_with_its_number():
         assert (label_for(trainings, 1), label_for(trainings, 3)) == ("formation", "formations")
     with translation.override("en"):
         assert label_for(trainings, 1) == "training course"
+    # The history's own counted figures, those of one programme too ("1 projet financé —
+    # Oncostarter").
+    from clara.keyfigures.period import OWN_FIGURES
+
+    per_programme = [f for f in OWN_FIGURES.values() if f.unit == "count"]
+    assert len(per_programme) >= 4
+    for language in ("fr", "en"):
+        with translation.override(language):
+            for figure in per_programme:
+                assert label_for(figure, 12) == str(figure.label), (language, figure.key)
+                assert label_for(figure, 1) != str(figure.label), (language, figure.key)
+    with translation.override("fr"):
+        oncostarter = OWN_FIGURES["history.oncostarter.projects"]
+        assert label_for(oncostarter, 1) == "projet financé — Émergence — Oncostarter"
 
 
 def test_keyfigures_page_says_1_in_the_singular(client, lyon):

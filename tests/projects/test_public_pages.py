@@ -229,7 +229,7 @@ def test_every_facet_link_gives_the_count_it_shows(client):
     _decided(_project(name="CINQ tumeurs"), 2023, inca)
     # Browsing (the cube), a search, a co-funder, and both with other filters.
     for start in ("/projets/", "/projets/?annee=2025", "/projets/?q=tumeur",
-                  f"/projets/?financeur={inca.pk}", f"/projets/?q=tumeur&annee=2025",
+                  f"/projets/?financeur={inca.pk}", "/projets/?q=tumeur&annee=2025",
                   f"/projets/?financeur={ligue.pk}&annee=2025"):
         page = client.get(start).content.decode()
         links = re.findall(r'<a rel="nofollow" href="(\?[^"]*)"[^>]*>(?:✓ )?[^<]*</a> '
