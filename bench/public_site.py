@@ -479,6 +479,8 @@ def pages_to_measure(url: str) -> list[tuple[str, str]]:
         ("liste filtrée, première après un changement",
          "/projets/?programme=oncostarter&annee=2024&site=lyon#changed"),
         ("liste filtrée par cofinanceur", "/projets/?financeur=3"),
+        ("liste d'une année ancienne", "/projets/?annee=2010"),
+        ("recherche « tumeur » en 2020", "/projets/?q=tumeur&annee=2020"),
         ("recherche « tumeur »", "/projets/?q=tumeur"),
         ("recherche « immunothérapie »", f"/projets/?q={quote('immunothérapie')}"),
         ("recherche « résistance tumeurs »", f"/projets/?q={quote('résistance tumeurs')}"),

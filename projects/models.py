@@ -94,7 +94,12 @@ class FundedProject(models.Model):
                                  "site", "facet_domain_id", "facet_latest_status",
                                  "facet_funders"],
                          name="project_facets_idx"),
-            models.Index(fields=["facet_decision_year"], name="project_facet_year_idx"),
+            # A year's or a status's projects, most recent first: both follow the order of
+            # the decisions, which the "recent" index alone would walk from the newest.
+            models.Index(fields=["facet_decision_year", "-facet_decided_at", "name", "id"],
+                         name="project_year_recent_idx"),
+            models.Index(fields=["facet_latest_status", "-facet_decided_at", "name", "id"],
+                         name="project_status_recent_idx"),
             models.Index(fields=["-facet_decided_at", "name", "id"], name="project_recent_idx"),
             models.Index(fields=["-facet_amount", "name", "id"], name="project_amount_idx"),
         ]
