@@ -124,14 +124,17 @@ def funder_list_public() -> QuerySet[Funder]:
 def footer_funders() -> list[dict]:
     """The funders for the site footer: those that co-funded at least one funded project,
     as dicts `{"pk", "name", "short_name"}`, largest total contribution to funded projects
-    first (then by name). One query."""
-    return list(
-        Funder.objects.filter(_funded_contributions())
-        .values("pk", "name", "short_name")
-        .annotate(total=Sum("contributions__amount"))
-        .order_by("-total", "name", "pk")
-        .values("pk", "name", "short_name")
-    )
+    first (then by name). One query: the contributions whose award is a funded project's (a
+    semi-join on the projects' awards, not a join through each award), summed per funder."""
+    return [
+        {"pk": row["funder_id"], "name": row["funder__name"],
+         "short_name": row["funder__short_name"]}
+        for row in Contribution.objects
+        .filter(award_id__in=FundedProject.objects.values("award_id"))
+        .values("funder_id", "funder__name", "funder__short_name")
+        .annotate(total=Sum("amount"))
+        .order_by("-total", "funder__name", "funder_id")
+    ]
 
 
 # --- partners -------------------------------------------------------------------------------
