@@ -64,6 +64,11 @@ def test_every_public_page_is_accessible_at_both_widths_in_both_languages(
             scroll = page.evaluate("document.documentElement.scrollWidth")
             if scroll > width:
                 problems.append(f"{prefix}{path}: {scroll} px wide at {width} px")
+            if width == 1366:  # the header on one line (a visitor, French or English)
+                tops = page.evaluate("""[".clara-main-nav", ".clara-account-nav"].map(
+                    s => document.querySelector(s).getBoundingClientRect().top)""")
+                if abs(tops[0] - tops[1]) > 12:
+                    problems.append(f"{prefix}{path}: the header wraps at {width} px")
     assert problems == []
 
 
