@@ -94,6 +94,28 @@ def test_project_list_and_page_run_the_same_queries_with_few_and_many_rows(clien
     assert page_many_body.count("rel=\"noopener external\"") == 4
 
 
+def test_every_kind_of_list_runs_the_same_queries_with_3_and_30_projects(client):
+    """Browsing (the cube), a filtered browse, a co-funder (its part of the cube), a search,
+    a search with a filter and a co-funder, a key figure's list: each its own path."""
+    inca = f.FunderFactory(name="Institut National du Cancer")
+
+    def add(count):
+        for index in range(count):
+            _decided(_project(name=f"P{index:02d}"), 2024 + index % 2, inca)
+
+    urls = ["/projets/", "/projets/?annee=2025", f"/projets/?financeur={inca.pk}",
+            "/projets/?q=tumeurs", f"/projets/?q=tumeurs&annee=2025&financeur={inca.pk}",
+            "/projets/?chiffre=awards.count&exercice=2025", "/projets/?page=2"]
+    add(3)
+    few = {url: _get(client, url)[1] for url in urls}
+    add(27)
+    many = {url: _get(client, url)[1] for url in urls}
+    assert many == few
+    # Labels, counts (none from the cube), page, footer; a search or a figure: counts in
+    # one query; with a co-funder, its counts in one more.
+    assert few["/projets/"] == 4 and few["/projets/?q=tumeurs"] == 4
+
+
 def test_pages_exist_in_english(client):
     project = _project()
     assert client.get("/en/projets/").status_code == 200
