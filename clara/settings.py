@@ -69,6 +69,12 @@ INSTALLED_APPS = [
     "clara.keyfigures",
     "clara.demo",
     "clara.spreadsheets",
+    # Open data (SCDL subventions, 360Giving) and the public read-only API (issue 12).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "clara.opendata",
+    "clara.api",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +328,33 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# The public API (`/api/v1/`, clara/api/): read-only, anonymous, throttled per client address
+# (rates in the default cache, shared by the processes), paginated; its OpenAPI 3 description
+# at /api/schema/ and its documentation page at /api/docs/ (drf-spectacular; the Swagger UI
+# files from the sidecar package, served from static/).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_THROTTLE_RATE", default="120/minute")},
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CLARA — API publique",
+    "DESCRIPTION": "Read-only public data of the CLARA network: funded projects, calls, "
+                   "events, organisations and key figures. Licence Ouverte 2.0.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

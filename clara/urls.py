@@ -54,6 +54,8 @@ urlpatterns = [
         name="disbursement-report",
     ),
     path("admin/", admin.site.urls),
+    # The public API and its description (issue 12): one address, no language prefix.
+    path("api/", include("clara.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", views.favicon),
@@ -72,6 +74,7 @@ urlpatterns += i18n_patterns(
     path("evenements/", include("events.urls_public")),
     path("partenaires/", include("clara.network.urls_public")),
     path("territoire/", include("projects.urls_territory")),
+    path("donnees/", include("clara.opendata.urls")),
     path("evaluations/", include("programmes.evaluation_urls")),
     path("", include("programmes.urls")),
     path("", include("projects.urls")),
