@@ -1,6 +1,8 @@
 """Deterministic names and identifiers for the demo data: no randomness, so every run computes
 the same people, companies, acronyms and check digits."""
 
+import zlib
+
 from django.utils.text import slugify
 
 from clara.network.validators import luhn_is_valid, orcid_check_digit
@@ -90,6 +92,17 @@ def company_siren(index: int) -> str:
 def company_siret(siren: str) -> str:
     # Head office: NIC 0001 plus the key digit making the 14 digits Luhn-valid.
     return luhn_complete(f"{siren}0001")
+
+
+def institution_siren(code: str) -> str:
+    """An invented SIREN for the demo institution `code` (its Luhn key valid, first digit 9
+    unlike the companies' 8): the real institutions' registration numbers are not copied."""
+    return luhn_complete(f"9{zlib.crc32(code.encode()) % 10**7:07d}")
+
+
+def association_rna(code: str) -> str:
+    """An invented RNA number ("W" and nine digits) for the demo association `code`."""
+    return f"W{zlib.crc32(b'rna-' + code.encode()) % 10**9:09d}"
 
 
 def demo_orcid(index: int) -> str:

@@ -16,11 +16,13 @@ from funding.models import Funder
 from . import plan
 from .names import (
     NamePool,
+    association_rna,
     company_name,
     company_siren,
     company_siret,
     demo_email,
     demo_orcid,
+    institution_siren,
 )
 from .sync import sync_links, sync_rows
 
@@ -145,6 +147,13 @@ TEAM_HOSTS = {
     "saint-etienne": [("sainbiose", 6), ("hubert-curien", 3), ("gimap", 3), ("chu-se", 6)],
 }
 CLINICAL_KINDS = {K.HOSPITAL, K.CANCER_CENTRE}
+# Institutions that are French legal entities get an invented SIREN and head-office SIRET
+# (names.institution_siren), associations an invented RNA number too: the open-data exports
+# (clara/opendata) name funders and grant-managing bodies by them. Laboratories are units of
+# their parent and have none. The CIRC, an international agency, has no SIRET: its projects
+# show staff what an export cannot publish (and reach 360Giving through its ROR).
+NO_SIREN_KINDS = {K.LABORATORY, K.INTERNATIONAL_AGENCY}
+ASSOCIATION_KINDS = {K.ASSOCIATION, K.CHARITY}
 
 RESEARCH_TOPICS = [
     "Signalisation oncogénique", "Microenvironnement tumoral", "Immunité anti-tumorale",
@@ -308,9 +317,12 @@ def _org_key(name: str, site: Site | None) -> tuple:
 
 def _sync_institutions(net: Network) -> None:
     def row(code, name, acronym, kind, site, city, ror, website):
+        siren = "" if kind in NO_SIREN_KINDS else institution_siren(code)
         return {
             "name": name, "site_id": net.sites[site].pk if site else None, "acronym": acronym,
-            "kind": kind, "city": city, "ror": ror, "website": website,
+            "kind": kind, "city": city, "ror": ror, "website": website, "siren": siren,
+            "siret": company_siret(siren) if siren else "",
+            "rna": association_rna(code) if kind in ASSOCIATION_KINDS else "",
         }
 
     rows, codes = [], []

@@ -37,12 +37,12 @@ class OrganisationAdmin(EditConflictAdminMixin, SpreadsheetImportExportMixin, ad
     )
     list_filter = ("kind", "site", "develops_oncology_products")
     list_select_related = ("site", "parent")
-    search_fields = ("name", "acronym", "city", "siren", "siret", "ror", "rnsr")
+    search_fields = ("name", "acronym", "city", "siren", "siret", "rna", "ror", "rnsr")
     autocomplete_fields = ("parent",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("name", "acronym", "kind", "site", "parent", "city", "website")}),
-        (_("Identifiants"), {"fields": ("siren", "siret", "ror", "rnsr")}),
+        (_("Identifiants"), {"fields": ("siren", "siret", "rna", "ror", "rnsr")}),
         (
             _("Activité"),
             {"fields": ("develops_oncology_products", "active_from", "active_until")},

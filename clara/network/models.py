@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from clara.network.validators import (
     validate_orcid,
+    validate_rna,
     validate_rnsr,
     validate_ror,
     validate_siren,
@@ -78,6 +79,11 @@ class Organisation(models.Model):
     siret = models.CharField(
         _("SIRET"), max_length=14, blank=True, validators=[validate_siret]
     )
+    rna = models.CharField(
+        _("numéro RNA"), max_length=10, blank=True, validators=[validate_rna],
+        help_text=_("Associations : numéro du Répertoire national des associations "
+                    "(W suivi de 9 chiffres)."),
+    )
     ror = models.CharField(
         _("identifiant ROR"), max_length=9, blank=True, validators=[validate_ror]
     )
@@ -111,6 +117,9 @@ class Organisation(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["ror"], condition=~Q(ror=""), name="organisation_unique_ror"
+            ),
+            models.UniqueConstraint(
+                fields=["rna"], condition=~Q(rna=""), name="organisation_unique_rna"
             ),
             models.UniqueConstraint(
                 fields=["rnsr"], condition=~Q(rnsr=""), name="organisation_unique_rnsr"

@@ -1,4 +1,5 @@
-"""Validators for the identifiers the network's records carry (SIREN, SIRET, ROR, RNSR, ORCID).
+"""Validators for the identifiers the network's records carry (SIREN, SIRET, RNA, ROR, RNSR,
+ORCID).
 
 Each checks the identifier's real rule (length, alphabet and check digit where the standard
 defines one) and raises a French `ValidationError` with a translatable message.
@@ -15,6 +16,9 @@ _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 _ROR_RE = re.compile(r"^0[0-9a-hjkmnp-tv-z]{6}[0-9]{2}$")
 _RNSR_RE = re.compile(r"^(19|20)\d{2}\d{5}[A-Z]$")
 _ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+# RNA (Répertoire national des associations): "W" and nine digits, as SCDL subventions 2.1.1
+# requires. The register publishes no check digit.
+_RNA_RE = re.compile(r"^W\d{9}$")
 
 
 def luhn_is_valid(digits: str) -> bool:
@@ -53,6 +57,16 @@ def validate_siret(value: str) -> None:
         raise ValidationError(
             _("« %(value)s » n'est pas un SIRET valide (clé de contrôle incorrecte)."),
             code="invalid_siret",
+            params={"value": value},
+        )
+
+
+def validate_rna(value: str) -> None:
+    if not _RNA_RE.match(value):
+        raise ValidationError(
+            _("« %(value)s » n'est pas un numéro RNA valide (W suivi de 9 chiffres, ex. : "
+              "W691234567)."),
+            code="invalid_rna",
             params={"value": value},
         )
 

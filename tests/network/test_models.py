@@ -86,6 +86,16 @@ CASES = [
         ],
     ),
     Case(
+        "organisation_unique_rna",
+        arrange=lambda: f.OrganisationFactory(siren="", siret="", rna="W691234567"),
+        bad=lambda org: copy_of(org, name="Même RNA"),
+        good=lambda org: [
+            copy_of(org, name="Autre RNA", rna="W691234568"),
+            copy_of(org, name="Sans RNA", rna=""),
+            copy_of(org, name="Sans RNA non plus", rna=""),
+        ],
+    ),
+    Case(
         "organisation_active_until_after_from",
         arrange=f.CompanyFactory,
         bad=lambda org: update(org, active_until=org.active_from - dt.timedelta(days=1)),
