@@ -1,4 +1,5 @@
-"""The public open-data page and downloads (issue 12): `/donnees/` (English under /en/)."""
+"""The public open-data page and downloads (issue 12): `/donnees/` (English under /en/), and
+for staff the rows the exports leave out (`/donnees/controle/`, behind the admin's login)."""
 
 from django.urls import path
 
@@ -8,4 +9,7 @@ app_name = "opendata"
 
 urlpatterns = [
     path("", views.data_page, name="index"),
+    path("subventions-scdl.csv", views.scdl_download, name="scdl"),
+    path("subventions-360giving.json", views.giving360_download, name="360giving"),
+    path("controle/", views.problems_view, name="problems"),
 ]
