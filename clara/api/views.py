@@ -135,7 +135,7 @@ class ProjectDetail(ApiView):
     serializer_class = s.ProjectDetailSerializer
 
     @extend_schema(summary=gettext_lazy("Un projet financé"),
-                   parameters=[OpenApiParameter("pk", {"type": "integer", "minimum": 1},
+                   parameters=[OpenApiParameter("id", {"type": "integer", "minimum": 1},
                                                 OpenApiParameter.PATH)],
                    responses={200: s.ProjectDetailSerializer, **ERRORS})
     def get(self, request, pk: int):
@@ -219,7 +219,7 @@ class EventDetail(ApiView):
     serializer_class = s.EventDetailSerializer
 
     @extend_schema(summary=gettext_lazy("Un événement"),
-                   parameters=[OpenApiParameter("pk", {"type": "integer", "minimum": 1},
+                   parameters=[OpenApiParameter("id", {"type": "integer", "minimum": 1},
                                                 OpenApiParameter.PATH)],
                    responses={200: s.EventDetailSerializer, **ERRORS})
     def get(self, request, pk: int):
@@ -256,7 +256,7 @@ class OrganisationDetail(ApiView):
     serializer_class = s.OrganisationDetailSerializer
 
     @extend_schema(summary=gettext_lazy("Une organisation"),
-                   parameters=[OpenApiParameter("pk", {"type": "integer", "minimum": 1},
+                   parameters=[OpenApiParameter("id", {"type": "integer", "minimum": 1},
                                                 OpenApiParameter.PATH)],
                    responses={200: s.OrganisationDetailSerializer, **ERRORS})
     def get(self, request, pk: int):
