@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -49,7 +50,7 @@ def _column(model, header: str):
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="Message d'erreur, en français par défaut.")
+    detail = serializers.CharField(help_text=_("Message d'erreur, en français par défaut."))
 
 
 # --- Funded projects --------------------------------------------------------------------------
@@ -124,11 +125,11 @@ class ProjectDetailSerializer(ProjectSerializer):
     end_date = serializers.DateField(allow_null=True)
     public_summary = serializers.CharField()
     principal_investigator = serializers.SerializerMethodField(
-        help_text="Nommé seulement avec son accord enregistré ; sinon null.")
+        help_text=_("Nommé seulement avec son accord enregistré ; sinon null."))
     co_applicants = serializers.SerializerMethodField(
-        help_text="Co-porteurs nommés avec leur accord.")
+        help_text=_("Co-porteurs nommés avec leur accord."))
     co_applicants_unnamed = serializers.SerializerMethodField(
-        help_text="Nombre de co-porteurs sans accord pour être nommés.")
+        help_text=_("Nombre de co-porteurs sans accord pour être nommés."))
     teams = TeamSerializer(source="award.application.teams.all", many=True)
     partner_companies = serializers.SerializerMethodField()
     contributions = ContributionSerializer(source="award.contributions.all", many=True)
@@ -175,7 +176,7 @@ class CallSerializer(serializers.Serializer):
     opens_at = serializers.DateTimeField()
     closes_at = serializers.DateTimeField()
     state = serializers.SerializerMethodField(
-        help_text="« ouvert », « a_venir » ou « clos » au moment de la réponse.")
+        help_text=_("« ouvert », « a_venir » ou « clos » au moment de la réponse."))
     budget_eur = serializers.DecimalField(source="budget", max_digits=14, decimal_places=2,
                                           allow_null=True)
     max_requested_amount_eur = serializers.DecimalField(
@@ -250,7 +251,7 @@ class EventSerializer(serializers.Serializer):
     prizes_count = serializers.IntegerField(source="n_prizes")
     sessions_count = serializers.IntegerField(source="n_sessions")
     award_amount_eur = serializers.SerializerMethodField(
-        help_text="Subvention de l'événement (versée à l'organisateur, jamais à une personne).")
+        help_text=_("Subvention de l'événement (versée à l'organisateur, jamais à une personne)."))
     url = serializers.SerializerMethodField()
 
     def get_site(self, event) -> str:
@@ -270,7 +271,7 @@ class SpeakerGroupSerializer(serializers.Serializer):
     profile = serializers.CharField()
     count = serializers.IntegerField()
     named = serializers.ListField(child=serializers.CharField(),
-                                  help_text="Intervenants nommés avec leur accord.")
+                                  help_text=_("Intervenants nommés avec leur accord."))
 
 
 class PosterSerializer(serializers.Serializer):
@@ -353,7 +354,8 @@ class OrganisationSerializer(serializers.Serializer):
     kind_label = serializers.CharField(source="get_kind_display")
     city = serializers.CharField()
     site = serializers.SerializerMethodField()
-    projects_count = serializers.IntegerField(help_text="Projets financés auxquels elle a pris part.")
+    projects_count = serializers.IntegerField(
+        help_text=_("Projets financés auxquels elle a pris part."))
     url = serializers.SerializerMethodField()
 
     def get_site(self, organisation) -> str:
@@ -365,25 +367,25 @@ class OrganisationSerializer(serializers.Serializer):
 
 class OrganisationDetailSerializer(OrganisationSerializer):
     funder_projects_count = serializers.IntegerField(
-        allow_null=True, help_text="Projets financés que son financeur a cofinancés (null : "
-                                   "elle n'est pas financeur).")
+        allow_null=True, help_text=_("Projets financés que son financeur a cofinancés (null : "
+                                   "elle n'est pas financeur)."))
     funder_total_eur = serializers.DecimalField(
         source="funder_total", max_digits=14, decimal_places=2, allow_null=True,
-        help_text="Total de ses contributions aux projets financés (argent public).")
+        help_text=_("Total de ses contributions aux projets financés (argent public)."))
 
 
 # --- Key figures ------------------------------------------------------------------------------
 
 
 class FigureSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="Clef stable du chiffre (ex. « awards.count »).")
+    key = serializers.CharField(help_text=_("Clef stable du chiffre (ex. « awards.count »)."))
     section = serializers.CharField()
     section_label = serializers.CharField()
     label = serializers.CharField()
-    value = serializers.FloatField(help_text="Valeur (entier pour un compte, euros pour un "
-                                             "montant, pourcentage, note sur 5).")
+    value = serializers.FloatField(help_text=_("Valeur (entier pour un compte, euros pour un "
+                                             "montant, pourcentage, note sur 5)."))
     unit = serializers.ChoiceField(choices=["count", "sum", "eur", "percent", "rating", "days"])
-    display = serializers.CharField(help_text="La valeur telle que le rapport l'imprime.")
+    display = serializers.CharField(help_text=_("La valeur telle que le rapport l'imprime."))
     definition = serializers.CharField()
 
 
