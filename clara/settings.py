@@ -344,10 +344,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
+# The 360Giving publisher prefix (grant identifiers `360G-<prefix>-…`): the one 360Giving
+# registers for the publisher; "clara" until it is registered.
+THREESIXTYGIVING_PREFIX = env.str("THREESIXTYGIVING_PREFIX", default="clara")
 SPECTACULAR_SETTINGS = {
     "TITLE": "CLARA — API publique",
-    "DESCRIPTION": "Read-only public data of the CLARA network: funded projects, calls, "
-                   "events, organisations and key figures. Licence Ouverte 2.0.",
+    "DESCRIPTION": "Données publiques du réseau CLARA en lecture seule : projets financés, "
+                   "appels, événements, organisations et chiffres clefs. Licence Ouverte 2.0. "
+                   "— Read-only public data of the CLARA network: funded projects, calls, "
+                   "events, organisations and key figures. Open Licence 2.0.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

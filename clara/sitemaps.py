@@ -18,7 +18,8 @@ class PagesSitemap(_Bilingual):
 
     def items(self):
         return ["home", "calls:list", "funded:list", "events:list", "partners:list",
-                "territory:index", "keyfigures:index", "keyfigures:history"]
+                "territory:index", "keyfigures:index", "keyfigures:history",
+                "opendata:index"]
 
     def location(self, name):
         return reverse(name)

@@ -86,7 +86,8 @@ class Filters:
         status = query.get("statut", "")
         figure, figure_year = query.get("chiffre", "")[:100], query.get("exercice", "")
         return cls(
-            q=" ".join(query.get("q", "").split())[:MAX_QUERY_LENGTH],
+            # NUL never reaches the database (PostgreSQL refuses it in text).
+            q=" ".join(query.get("q", "").replace("\x00", "").split())[:MAX_QUERY_LENGTH],
             programme=query.get("programme", "")[:100],
             year=int(year) if year.isdigit() and len(year) == 4 else None,
             site=query.get("site", "")[:100],

@@ -168,7 +168,8 @@ def test_search_filters_and_their_counts_are_in_the_url(client):
 
 def test_malformed_filters_are_ignored(client):
     _project()
-    for query in ("annee=20x5", "annee=99999", "financeur=abc", "tri=drop", "page=zz",
+    for query in ("annee=20x5", "annee=99999", "financeur=abc", "tri=drop", "page=zz", "q=%00",
+                  "q=tu%00meur",
                   "q=" + "x" * 5000, "financeur=99999999999999999999"):
         response = client.get(f"/projets/?{query}")
         assert response.status_code == 200, query
