@@ -358,6 +358,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No deep link inside each operation's summary button (a link within a button: two
+    # nested controls for the keyboard and screen readers).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -14,7 +14,8 @@ expect = sync_api.expect
 pytestmark = pytest.mark.e2e
 
 
-def test_api_documentation_renders_under_the_csp(page, transactional_db, artifacts_dir):
+def test_api_documentation_renders_under_the_csp(page, transactional_db, artifacts_dir,
+                                                 serious_accessibility_violations):
     f.FundedProjectFactory()
     problems = []
     page.on("console", lambda message: problems.append(message.text)
@@ -30,6 +31,9 @@ def test_api_documentation_renders_under_the_csp(page, transactional_db, artifac
     # The stylesheet applies (Swagger UI's own layout, and ours: no inline style needed).
     assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px"
     page.screenshot(path=str(artifacts_dir / "api-docs-1366.png"), full_page=False)
+    # A public page like the others: no serious or critical axe violation (html lang, the
+    # colours darkened in static/api/docs.css, no link nested in the summary buttons).
+    assert serious_accessibility_violations(page) == []
     # Try one operation from the page: the answer is shown.
     page.locator(".opblock-get", has_text="/api/v1/projets/{id}/").first.click()
     page.get_by_role("button", name="Try it out").click()
@@ -37,6 +41,7 @@ def test_api_documentation_renders_under_the_csp(page, transactional_db, artifac
     page.get_by_role("button", name="Execute").click()
     expect(page.locator(".responses-wrapper .live-responses-table")).to_contain_text("200")
     page.screenshot(path=str(artifacts_dir / "api-docs-try-1366.png"), full_page=False)
+    assert serious_accessibility_violations(page) == []
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], \
         problems
     assert not problems, problems
