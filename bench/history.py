@@ -79,21 +79,9 @@ TREND_KEY = "awards.amount_eur"
 
 
 def build_national(first_year: int) -> None:
-    """bench/national.py, with the follow-up reports' due date (a column added since it was
-    written: `FollowUpReport.due_on`, NOT NULL) set to the day they were handed in."""
+    """bench/national.py (`--first-year`)."""
     import national
 
-    plain_insert = national.insert
-
-    def insert(rows):
-        from projects.models import FollowUpReport
-
-        for report in rows.rows.get(FollowUpReport, []):
-            if getattr(report, "due_on", None) is None:
-                report.due_on = report.submitted_on
-        return plain_insert(rows)
-
-    national.insert = insert
     sys.argv = [sys.argv[0], "--first-year", str(first_year)]
     national.main()
 

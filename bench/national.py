@@ -316,6 +316,7 @@ def generate() -> tuple[Rows, dict]:
                                  status=status), year + offset)
                 if year + 1 <= YEARS[-1]:
                     yearly(r.add(FollowUpReport, project=project, year=year + 1,
+                                 due_on=dt.date(year + 1, 3, 1),
                                  submitted_on=dt.date(year + 1, 3, 1),
                                  summary="Rapport d'avancement."), year + 1)
                 if rng.random() < 0.5:

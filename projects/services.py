@@ -8,6 +8,8 @@ write leaves a history row naming who did it.
 from __future__ import annotations
 
 import datetime
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -452,10 +454,29 @@ def _facts_refresh(project_model, award_model, status_model, project_ids, *, tex
             last = rows[-1][0]
 
 
+# Set while a bulk writer that refreshes every project's facts at its end (the history
+# import) runs: the receiver below then leaves each save alone.
+_FACTS_DEFERRED: ContextVar[bool] = ContextVar("project_facts_deferred", default=False)
+
+
+@contextmanager
+def project_facts_deferred():
+    """Within the block, saves do not refresh the projects' facts: the caller must call
+    `project_facts_refresh()` before its transaction commits (or roll it back)."""
+    token = _FACTS_DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _FACTS_DEFERRED.reset(token)
+
+
 def project_facts_receiver(sender, instance, **kwargs) -> None:
     """`post_save`/`post_delete` receiver (connected in `projects.apps`): refresh the facts of
     the projects a saved record describes: the project itself, its award's, application's,
-    call's, yearly status's or contribution's project(s)."""
+    call's, yearly status's or contribution's project(s). Nothing within
+    `project_facts_deferred()`."""
+    if _FACTS_DEFERRED.get():
+        return
     from programmes.models import Call
 
     if sender is FundedProject:

@@ -73,6 +73,27 @@ def test_teamcensus_import_is_keyed_by_team_organisation_and_year():
     assert TeamCensus.objects.get(team=namesake, year=2025).researchers == 7
 
 
+def test_namesake_teams_in_different_lookup_chunks_are_not_ambiguous(monkeypatch):
+    """Past a chunk of lookups (900 keys), two same-named teams of different organisations
+    fell in two chunks: each chunk's query found both, and each team was filed twice, its
+    rows refused as « Plusieurs équipes correspondent »."""
+    from clara.spreadsheets import resources
+
+    monkeypatch.setattr(resources, "LOOKUP_CHUNK", 1)
+    first = f.TeamCensusFactory(year=2025, researchers=3)
+    namesake = f.TeamFactory(name=first.team.name)
+    dataset = tablib.Dataset(
+        [first.team.name, first.team.organisation.name, 2025, 40],
+        [namesake.name, namesake.organisation.name, 2025, 7],
+        headers=["équipe (nom)", "organisation (nom)", "année", "chercheurs en cancérologie"],
+    )
+
+    result = TeamCensusResource().import_data(dataset)
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert TeamCensus.objects.get(team=namesake, year=2025).researchers == 7
+
+
 def test_contribution_import_on_its_own_is_refused():
     contribution = f.ContributionFactory(amount=Decimal("1000"))
     dataset = tablib.Dataset(

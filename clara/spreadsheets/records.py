@@ -419,7 +419,11 @@ def records_import(
     done = 0
     if progress:
         progress(0, total)
-    with transaction.atomic():
+    from projects.services import project_facts_deferred, project_facts_refresh
+
+    # Each saved award, project or status would refresh its projects' facts: once for all
+    # at the end instead (cProfile of a history import: 17 % of its time).
+    with transaction.atomic(), project_facts_deferred():
         for kind in KINDS:
             sheet = by_kind.get(kind)
             if sheet is None:
@@ -454,10 +458,8 @@ def records_import(
             report.errors.extend(errors)
         report.committed = commit and report.ok
         if report.committed:
-            # Bulk writes send no signal: the public list's copy of each project's facts,
-            # in the same transaction.
-            from projects.services import project_facts_refresh
-
+            # The public list's copy of each project's facts (deferred above, and bulk
+            # writes send no signal), in the same transaction.
             project_facts_refresh()
         else:
             transaction.set_rollback(True)

@@ -210,8 +210,15 @@ class LookupWidget(widgets.ForeignKeyWidget):
                 except ValueError:
                     continue  # the row's own clean() reports it
         index = defaultdict(list)
+        seen = set()
         for chunk in chunks(keys):
+            # A subclass's query may be wider than its chunk (teams by name alone, then
+            # filed by name and organisation): a record found by two chunks is filed once,
+            # or it would look ambiguous with itself.
             for obj in self.prefetch_queryset(chunk):
+                if obj.pk in seen:
+                    continue
+                seen.add(obj.pk)
                 for key in self.index_keys(obj):
                     index[key].append(obj)
         self._index = index
