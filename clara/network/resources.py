@@ -28,7 +28,7 @@ class OrganisationResource(SpreadsheetResource):
         model = Organisation
         import_id_fields = ("name", "site")
         fields = (
-            "name", "acronym", "kind", "site", "parent", "city", "website", "siren", "siret",
+            "name", "acronym", "kind", "site", "parent", "city", "website", "siren", "siret", "rna",
             "ror", "rnsr", "develops_oncology_products", "active_from", "active_until",
         )
         export_order = fields
