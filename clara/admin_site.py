@@ -124,6 +124,9 @@ def malformed_filter_value(model, lookup: str, value) -> str | None:
     if field is None:
         return None
     internal_type = field.get_internal_type()
+    if internal_type == "SearchVectorField":
+        # A stored full-text vector (PostgreSQL's `@@`; none on SQLite): no filter of staff.
+        return f"{lookup}: a full-text vector is not a filter"
     compared = not rest or rest[-1] in COMPARISONS
     if DATE_PARTS.intersection(rest):
         numbers, limit = _numbers(value, int), DATE_PART_LIMIT
