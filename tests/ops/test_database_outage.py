@@ -42,8 +42,8 @@ def test_database_outage_page_in_french(client, outage):
 def test_database_outage_page_in_english(client, outage):
     body = client.get("/en/").content.decode()
 
-    # "Revenir à l'accueil" is already translated; the page's new sentences are listed for
-    # translation in the README (locale/ is updated apart).
+    assert "Service temporarily unavailable" in body
+    assert "Try again in 30 seconds" in body and "base de données" not in body
     assert "Back to the home page" in body
 
 
