@@ -44,4 +44,6 @@ USER clara
 
 EXPOSE 8000
 
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn clara.wsgi:application --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]
+# No gunicorn access log: the application writes one JSON access line per request, with its id
+# (clara/logging.py).
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn clara.wsgi:application --bind 0.0.0.0:8000 --workers 3"]

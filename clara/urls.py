@@ -10,7 +10,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from clara import views
+from clara import health, views
 from clara.keyfigures import views as keyfigures_views
 from clara.sitemaps import SITEMAPS
 from funding import admin_views as funding_admin_views
@@ -57,6 +57,8 @@ urlpatterns = [
     # The public API and its description (issue 12): one address, no language prefix.
     path("api/", include("clara.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The orchestrator's health check (clara/health.py): no language, never cached.
+    path("healthz", health.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", views.favicon),
     path("robots.txt", views.robots_txt),
@@ -65,6 +67,8 @@ urlpatterns = [
     path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS},
          name="django.contrib.sitemaps.views.sitemap"),
 ]
+
+handler500 = "clara.views.server_error"
 
 urlpatterns += i18n_patterns(
     path("chiffres-clefs/", include("clara.keyfigures.urls")),

@@ -71,3 +71,17 @@ def favicon(request: HttpRequest) -> HttpResponse:
     # Resolved per request: with the manifest storage the hashed name exists only after
     # collectstatic, so it cannot be computed when the URLs are imported.
     return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the database outage page when the error is the database's (raised by a
+    middleware, before `DatabaseUnavailableMiddleware` could see it), else Django's 500 page."""
+    import sys
+
+    from django.views import defaults
+
+    from clara.middleware import database_unavailable_response, is_database_unavailable
+
+    if is_database_unavailable(sys.exc_info()[1]):
+        return database_unavailable_response(request)
+    return defaults.server_error(request)

@@ -1,6 +1,8 @@
 """The staff's ranking page of a call, inside the admin (`admin.site.admin_view`: staff with a
 second factor), and its CSV/XLSX exports. Reads only, through `programmes.ranking`."""
 
+import logging
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from clara.security_log import PERSONAL_DATA_EXPORT, security_event
 from programmes import ranking
 from programmes.models import Application, Call
 
@@ -25,6 +28,13 @@ def call_ranking(request: HttpRequest, pk: int) -> HttpResponse:
         sort = ranking.DEFAULT_SORT
     rows = ranking.call_ranking(call=call, sort=sort)
     export = request.GET.get("format")
+    if export in ("csv", "xlsx"):
+        # Applicants' names and scores: a personal-data export.
+        security_event(
+            PERSONAL_DATA_EXPORT, "export: ranking of call %s, %d rows (%s)", call.pk,
+            len(rows), export, level=logging.INFO, request=request,
+            model="programmes.application", rows=len(rows), call_id=call.pk, format=export,
+        )
     if export == "csv":
         return ranking.ranking_csv(call=call, rows=rows)
     if export == "xlsx":

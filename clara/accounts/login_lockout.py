@@ -15,7 +15,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-logger = logging.getLogger(__name__)
+from clara import security_log
+from clara.logging import mask_email
+from clara.security_log import security_event
 
 
 def client_ip(request) -> str | None:
@@ -78,26 +80,39 @@ def lockout_response(request, original_response=None, credentials=None):
 # --- One log line per attempt ------------------------------------------------------------
 # django-axes records every attempt in the database (access logs for successes, access
 # failure logs, attempts and lockouts, shown in the admin). These lines give the same events
-# to the server's log, with the address, without the typed user name (a password is sometimes
-# typed into it).
+# to the server's log (the `clara.security` logger, clara/security_log.py), with the address
+# and the typed address masked (`c***@example.org`; `***` when it is not an address: a
+# password is sometimes typed into it).
+
+
+def _typed_address(credentials) -> str | None:
+    credentials = credentials or {}
+    return mask_email(credentials.get("email") or credentials.get("username"))
 
 
 def log_login_failed(sender, credentials, request=None, **kwargs):
-    logger.warning(
-        "login failed: ip=%s path=%s",
-        client_ip(request) if request is not None else None,
-        getattr(request, "path", None),
+    ip = client_ip(request) if request is not None else None
+    path = getattr(request, "path", None)
+    email = _typed_address(credentials)
+    security_event(
+        security_log.LOGIN_FAILED, "login failed: ip=%s path=%s email=%s", ip, path, email,
+        ip=ip, path=path, email_masked=email,
     )
 
 
 def log_logged_in(sender, request, user, **kwargs):
-    logger.info(
-        "login succeeded: ip=%s path=%s user_id=%s",
-        client_ip(request) if request is not None else None,
-        getattr(request, "path", None),
-        user.pk,
+    ip = client_ip(request) if request is not None else None
+    path = getattr(request, "path", None)
+    security_event(
+        security_log.LOGIN_SUCCEEDED, "login succeeded: ip=%s path=%s user_id=%s",
+        ip, path, user.pk, level=logging.INFO, ip=ip, path=path, user_id=user.pk,
     )
 
 
 def log_locked_out(sender, request, username, ip_address, **kwargs):
-    logger.warning("login locked out: ip=%s path=%s", ip_address, getattr(request, "path", None))
+    path = getattr(request, "path", None)
+    email = mask_email(username)
+    security_event(
+        security_log.LOGIN_LOCKED_OUT, "login locked out: ip=%s path=%s email=%s",
+        ip_address, path, email, ip=ip_address, path=path, email_masked=email,
+    )

@@ -2,6 +2,8 @@
 export, CSV and XLSX only; files too big for a request go to the background, and the
 "imports en arrière-plan" pages show each staff member the jobs they started."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
@@ -14,6 +16,7 @@ from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
 
+from clara.security_log import PERSONAL_DATA_EXPORT, security_event
 from clara.spreadsheets.models import ImportJob
 from clara.spreadsheets.services import import_job_create, progress_of, read_dataset
 
@@ -27,7 +30,21 @@ class ColumnLabelledExportForm(SelectableFieldsExportForm):
         return str(field.column_name) if field else field_name
 
 
-class SpreadsheetImportExportMixin(ImportExportMixin):
+class LoggedExportMixin:
+    """Every export is a security event (README "Exploitation / Operations"): who exported
+    which records, how many rows."""
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        security_event(
+            PERSONAL_DATA_EXPORT, "export: %s, %d rows", self.model._meta.label_lower,
+            len(data), level=logging.INFO, request=request,
+            model=self.model._meta.label_lower, rows=len(data),
+        )
+        return data
+
+
+class SpreadsheetImportExportMixin(LoggedExportMixin, ImportExportMixin):
     """Import (with its dry-run preview and row-level errors) and export, CSV and XLSX only.
 
     A file over `SPREADSHEET_BACKGROUND_ROWS` rows or `SPREADSHEET_BACKGROUND_BYTES` bytes
@@ -86,7 +103,7 @@ class SpreadsheetImportExportMixin(ImportExportMixin):
                                             args=[job.pk]))
 
 
-class SpreadsheetExportMixin(ExportMixin):
+class SpreadsheetExportMixin(LoggedExportMixin, ExportMixin):
     """Export only (CSV, XLSX): for records written with another record, through its service
     (an award's contributions are imported with the award)."""
 

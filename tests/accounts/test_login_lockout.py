@@ -171,7 +171,7 @@ def test_client_ip(rf, settings, proxies, meta, expected):
 
 
 def test_every_attempt_is_recorded_and_logged(client, staff, caplog):
-    caplog.set_level(logging.INFO, logger="clara.accounts.login_lockout")
+    caplog.set_level(logging.INFO, logger="clara.security")
 
     attempt(client, "wrong", REMOTE_ADDR="192.0.2.7")
     attempt(client, PASSWORD, REMOTE_ADDR="192.0.2.7")
@@ -179,20 +179,21 @@ def test_every_attempt_is_recorded_and_logged(client, staff, caplog):
     assert AccessFailureLog.objects.get().ip_address == "192.0.2.7"
     assert AccessLog.objects.get().ip_address == "192.0.2.7"
     messages = [r.getMessage() for r in caplog.records
-                if r.name == "clara.accounts.login_lockout"]
+                if r.name == "clara.security"]
     assert messages == [
-        f"login failed: ip=192.0.2.7 path={LOGIN_URL}",
+        f"login failed: ip=192.0.2.7 path={LOGIN_URL} email=s***@canceropole-clara.example",
         f"login succeeded: ip=192.0.2.7 path={LOGIN_URL} user_id={staff.pk}",
     ]
 
 
 def test_lockout_is_logged(client, staff, caplog):
-    caplog.set_level(logging.INFO, logger="clara.accounts.login_lockout")
+    caplog.set_level(logging.INFO, logger="clara.security")
 
     for _ in range(5):
         attempt(client, "wrong", REMOTE_ADDR="192.0.2.7")
 
-    assert f"login locked out: ip=192.0.2.7 path={LOGIN_URL}" in caplog.messages
+    assert (f"login locked out: ip=192.0.2.7 path={LOGIN_URL} "
+            "email=s***@canceropole-clara.example") in caplog.messages
 
 
 def test_force_login_is_untouched_by_the_lockout(client, staff):
