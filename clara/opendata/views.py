@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -107,7 +107,9 @@ def problems_view(request):
     try:
         period = _period(request, years)
     except exports.PeriodError as error:
-        return _bad_period(error)
+        # A staff page: the message above every year's list, not a bare 400.
+        messages.error(request, str(error))
+        period = _default_period(years)
     scdl_problems, giving_problems, exported = [], [], 0
     if period is not None:
         _text, rows, scdl_problems = exports.scdl_export(period)

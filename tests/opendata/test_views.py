@@ -122,3 +122,12 @@ def test_problems_view_lists_what_is_missing(superuser_client, django_assert_num
 def test_admin_index_links_to_open_data(superuser_client):
     html = superuser_client.get("/admin/").content.decode()
     assert reverse("opendata:problems") in html
+
+
+def test_staff_list_with_a_bad_period_says_so_in_french_and_lists_every_year(superuser_client):
+    response = superuser_client.get(reverse("opendata:problems"), {"annee": "abcd"})
+    assert response.status_code == 200
+    import html
+
+    assert ("L'année doit être un nombre de quatre chiffres."
+            in html.unescape(response.content.decode()))
