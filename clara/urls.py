@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clara import health, views
 from clara.keyfigures import views as keyfigures_views
+from clara.privacy import views as privacy_views
 from clara.sitemaps import SITEMAPS
 from funding import admin_views as funding_admin_views
 from programmes import ranking_views
@@ -32,6 +33,11 @@ urlpatterns = [
         "admin/chiffres-clefs/<int:year>/",
         admin.site.admin_view(keyfigures_views.dashboard),
         name="keyfigures-dashboard-year",
+    ),
+    path(
+        "admin/rgpd/<str:kind>/<int:pk>/",
+        admin.site.admin_view(privacy_views.subject_page),
+        name="privacy-subject",
     ),
     path(
         "admin/programmes/call/<int:pk>/classement/",

@@ -59,6 +59,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("utilisateur")
         verbose_name_plural = _("utilisateurs")
         ordering = ["email"]
+        # GDPR requests (clara/privacy): the export of a person's data, and its erasure.
+        permissions = [
+            ("export_personal_data", _("Peut exporter les données personnelles d'une personne (RGPD)")),
+            ("erase_personal_data", _("Peut effacer les données personnelles d'une personne (RGPD)")),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
