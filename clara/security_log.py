@@ -18,6 +18,7 @@ LOGIN_SUCCEEDED = "login_succeeded"
 LOGIN_LOCKED_OUT = "login_locked_out"
 PERMISSION_DENIED = "permission_denied"
 PERSONAL_DATA_EXPORT = "personal_data_export"
+CSRF_FAILURE = "csrf_failure"
 
 
 def request_user_id(request) -> int | None:

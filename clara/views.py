@@ -85,3 +85,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if is_database_unavailable(sys.exc_info()[1]):
         return database_unavailable_response(request)
     return defaults.server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent without a valid token (usually a page left open past the
+    session's end, or cookies refused) gets a page in the site's layout and language that
+    says what to do, status 403; the refusal is a security event (`csrf_failure`)."""
+    import logging
+
+    from clara.security_log import CSRF_FAILURE, security_event
+
+    security_event(CSRF_FAILURE, "CSRF check failed: %s", reason, level=logging.WARNING,
+                   request=request, method=request.method, reason=reason)
+    return render(request, "403_csrf.html", status=403)

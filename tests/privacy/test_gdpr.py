@@ -357,3 +357,10 @@ def test_erasure_in_english(staff_client, applicant):
     content = response.content.decode()
     assert "Personal data (GDPR)" in content
     assert "is being selected" in content
+
+
+def test_staff_without_second_factor_is_sent_to_it(client, staff, applicant):
+    client.force_login(staff)
+    response = client.get(page("compte", applicant["user"].pk))
+    assert response.status_code == 302
+    assert "claire" not in response.content.decode().lower()
