@@ -10,6 +10,8 @@ A refused write raises `ValidationError` with a French message and changes nothi
 from __future__ import annotations
 
 import datetime
+import errno
+import logging
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,6 +31,7 @@ from programmes.models import PLACEHOLDER_TITLE, Application, Call, Decision
 
 Status = Application.Status
 Outcome = Decision.Outcome
+logger = logging.getLogger(__name__)
 
 # A decision's outcome and the status it gives the application are the same fact.
 STATUS_OF_OUTCOME: dict[str, str] = {
@@ -442,7 +445,7 @@ def attachment_add(*, application: Application, required_document, uploaded_file
         original_name=Path(uploaded_file.name).name[:255] or "document.pdf",
         size=uploaded_file.size,
     )
-    attachment.file.save("document.pdf", uploaded_file, save=False)
+    attachment.file = _store_attachment_file(attachment, uploaded_file)
     stored = attachment.file.name
     # The new file is on disk before the row: if the transaction fails, remove it again.
     try:
@@ -455,6 +458,34 @@ def attachment_add(*, application: Application, required_document, uploaded_file
         attachment.file.storage.delete(stored)
         raise
     return attachment
+
+
+def _store_attachment_file(attachment, uploaded_file) -> str:
+    """Write the upload to the private storage under a server-generated name; return it.
+
+    A storage that cannot take it (a full disk: ENOSPC, a quota, a read-only or failing
+    volume) raises `OSError` half-way, leaving a partial file behind: that file is removed
+    and the applicant gets a `ValidationError` (the draft is left as it was) instead of a
+    server error; the error is logged for the operators."""
+    field = attachment.file.field
+    storage = attachment.file.storage
+    name = field.generate_filename(attachment, "document.pdf")
+    try:
+        return storage.save(name, uploaded_file, max_length=field.max_length)
+    except OSError as error:
+        try:
+            if storage.exists(name):
+                storage.delete(name)
+        except OSError:
+            pass
+        logger.error("attachment not stored (%s): %s", errno.errorcode.get(error.errno, "?"),
+                     name, exc_info=error)
+        raise ValidationError(
+            _("Le document « %(name)s » n'a pas pu être enregistré sur le serveur (espace de "
+              "stockage plein ou indisponible). Rien n'a été modifié dans votre brouillon : "
+              "réessayez dans quelques minutes.") % {"name": attachment.original_name},
+            code="storage_unavailable",
+        ) from error
 
 
 def _delete_file_on_commit(field_file) -> None:
