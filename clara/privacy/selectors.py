@@ -69,8 +69,10 @@ def _roles(subject: Subject) -> Q:
         q |= Q(applicant=subject.user)
     if subject.person is not None:
         q |= Q(principal_investigator=subject.person)
-        q |= Q(pk__in=Application.co_applicants.through.objects.filter(
-            person=subject.person).values("application_id"))
+        # The few ids first, so that the three conditions stay index scans (an OR with a
+        # subquery reads every application on PostgreSQL).
+        q |= Q(pk__in=list(Application.co_applicants.through.objects.filter(
+            person=subject.person).values_list("application_id", flat=True)))
     return q
 
 

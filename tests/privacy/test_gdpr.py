@@ -364,3 +364,28 @@ def test_staff_without_second_factor_is_sent_to_it(client, staff, applicant):
     response = client.get(page("compte", applicant["user"].pk))
     assert response.status_code == 302
     assert "claire" not in response.content.decode().lower()
+
+
+def _page_queries(client, subject_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(page("compte", subject_user.pk))
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("many", [1, 12])
+def test_page_queries_do_not_grow_with_the_records(staff_client, media, many):
+    user = f.UserFactory()
+    person = f.PersonFactory(user=user)
+    for _ in range(many):
+        # Blockers each: under review, a review to give, a followed project.
+        f.ApplicationFactory(applicant=user, principal_investigator=person,
+                             status=Application.Status.UNDER_REVIEW)
+        f.ReviewFactory(reviewer=user)
+        f.ProjectYearStatusFactory(project=f.FundedProjectFactory(
+            award__application__principal_investigator=person))
+        f.ApplicationFactory(status=Application.Status.DRAFT, applicant=user)
+    assert _page_queries(staff_client, user) == 21
