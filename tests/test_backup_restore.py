@@ -1,11 +1,16 @@
-"""QUALITY.md scenario 17: a `pg_dump -Fc` restored with `pg_restore` into an empty database
-gives the same row counts and the same key figures.
+"""QUALITY.md scenario 17, the restore drill: `manage.py backup` of a database and its private
+attachments, `manage.py restore` into an empty database and an empty attachments folder, gives
+the same row counts, the same key figures and the same attachment files (sha256); a second
+restore into the now filled database is refused and changes nothing.
 
 PostgreSQL only (the suite's DATABASE_URL must point at PostgreSQL, and pg_dump/pg_restore must
 be installed). The test makes two scratch databases of its own beside the test database, fills
-the first through `manage.py migrate` and `load_demo` in a subprocess, and drops both at the end.
+the first through `manage.py migrate`, `load_demo` and a few attachments with real files, all in
+subprocesses, and drops both at the end. The commands' refusals and the SQLite round trip are
+tests/ops/test_backup.py.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -40,13 +45,38 @@ def _url(dsn: dict) -> str:
     return f"postgres://{auth}@{dsn['host']}:{dsn['port']}/{dsn['dbname']}"
 
 
-def _manage(dsn: dict, *args: str) -> str:
+def _run(dsn: dict, media: Path | None, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": _url(dsn), "DJANGO_DEBUG": "1"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-        capture_output=True, text=True,
+    if media is not None:
+        env["PRIVATE_MEDIA_ROOT"] = str(media)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
     )
+
+
+def _manage(dsn: dict, *args: str, media: Path | None = None) -> str:
+    result = _run(dsn, media, *args)
+    assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+# Three attachments with files of their own on the first demo applications (the demo has none).
+ATTACH = """
+from django.core.files.base import ContentFile
+from programmes.models import Application, Attachment
+for n, application in enumerate(Application.objects.order_by("pk")[:3], start=1):
+    data = b"%PDF-1.4\\n" + bytes(range(256)) * n
+    attachment = Attachment(application=application, original_name=f"annexe-{n}.pdf",
+                            size=len(data))
+    attachment.file.save("annexe.pdf", ContentFile(data), save=True)
+"""
+
+
+def _checksums(root: Path) -> dict[str, str]:
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in root.rglob("*") if path.is_file()
+    }
 
 
 def _row_counts(dsn: dict) -> dict[str, int]:
@@ -60,19 +90,16 @@ def _row_counts(dsn: dict) -> dict[str, int]:
         }
 
 
-def _pg_env(dsn: dict) -> dict:
-    return {**os.environ, "PGPASSWORD": dsn["password"]}
-
-
 @pytest.mark.skipif(
     not (shutil.which("pg_dump") and shutil.which("pg_restore")),
     reason="pg_dump and pg_restore are not installed",
 )
-def test_backup_restore_keeps_rows_and_key_figures():
+def test_backup_restore_keeps_rows_key_figures_and_attachments(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("backup and restore are checked on PostgreSQL (DATABASE_URL=postgres://…)")
     suffix = uuid.uuid4().hex[:8]
     source, target = _server_dsn(f"clara_backup_{suffix}"), _server_dsn(f"clara_restore_{suffix}")
+    source_media, target_media = tmp_path / "source-private", tmp_path / "restored-private"
     admin = _server_dsn("postgres")
     with psycopg.connect(**admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{source["dbname"]}"')
@@ -80,25 +107,35 @@ def test_backup_restore_keeps_rows_and_key_figures():
     try:
         _manage(source, "migrate", "--noinput")
         _manage(source, "load_demo")
-        dump = subprocess.run(
-            ["pg_dump", "-Fc", "-h", source["host"], "-p", source["port"], "-U", source["user"],
-             source["dbname"]],
-            check=True, capture_output=True, env=_pg_env(source),
-        ).stdout
-        subprocess.run(
-            ["pg_restore", "--no-owner", "-h", target["host"], "-p", target["port"],
-             "-U", target["user"], "-d", target["dbname"]],
-            input=dump, check=True, capture_output=True, env=_pg_env(target),
-        )
+        _manage(source, "shell", "-c", ATTACH, media=source_media)
+        files = _checksums(source_media)
+        assert len(files) == 3
 
+        _manage(source, "backup", str(tmp_path / "backups"), media=source_media)
+        (folder,) = (tmp_path / "backups").iterdir()
+        manifest = json.loads((folder / "manifest.json").read_text())
+        restored = _manage(target, "restore", str(folder), media=target_media)
+
+        assert "Vérification réussie" in restored
         counts = _row_counts(source)
         assert counts["programmes_application"] > 0
+        assert counts["programmes_attachment"] == 3
+        assert manifest["row_counts"] == counts
+        assert manifest["attachments"] == files
         assert _row_counts(target) == counts
+        assert _checksums(target_media) == files
         for year in ("2023", "2024", "2025"):
             before = json.loads(_manage(source, "key_figures", year, "--format", "json"))
             after = json.loads(_manage(target, "key_figures", year, "--format", "json"))
             assert after == before
         assert before["calls.applications"] == 70
+
+        # Once more into the database just restored: refused, nothing touched.
+        again = _run(target, tmp_path / "empty-private", "restore", str(folder))
+        assert again.returncode != 0
+        assert "La base de données cible n'est pas vide" in again.stderr
+        assert _row_counts(target) == counts
+        assert not (tmp_path / "empty-private").exists()
     finally:
         with psycopg.connect(**admin, autocommit=True) as conn:
             for dsn in (source, target):
