@@ -174,11 +174,19 @@ def test_page_shows_what_is_held_and_links_both_records(staff_client, applicant)
 
 
 def test_admin_pages_link_to_the_request_page(staff_client, applicant, staff):
-    staff.user_permissions.add(*Permission.objects.filter(codename__in=["change_person"]))
-    url = page("personne", applicant["person"].pk)
-    response = staff_client.get(
-        reverse("admin:network_person_change", args=[applicant["person"].pk]))
-    assert url in response.content.decode()
+    staff.user_permissions.add(*Permission.objects.filter(
+        codename__in=["change_person", "change_user"]))
+    for admin_url, url in (
+        (reverse("admin:network_person_change", args=[applicant["person"].pk]),
+         page("personne", applicant["person"].pk)),
+        (reverse("admin:accounts_user_change", args=[applicant["user"].pk]),
+         page("compte", applicant["user"].pk)),
+    ):
+        response = staff_client.get(admin_url)
+        assert response.status_code == 200
+        assert url in response.content.decode()
+        # The other tools of the page are still there.
+        assert "/history/" in response.content.decode()
 
 
 @pytest.mark.parametrize("kind", ["compte", "personne"])
