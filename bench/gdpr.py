@@ -83,7 +83,13 @@ def main() -> None:
                .order_by("-n", "pk").first())
     reviewer = (get_user_model().objects.annotate(n=Count("reviews"))
                 .order_by("-n", "pk").first())
+    erasable = next(
+        person for person in Person.objects.annotate(n=Count("applications_led"))
+        .order_by("-n", "pk")[:200]
+        if not selectors.erasure_blockers(selectors.subject_for_person(person)))
     subjects = {
+        f"erasable person leading {erasable.n} applications":
+            selectors.subject_for_person(erasable),
         f"person leading {busiest.n} applications": selectors.subject_for_person(busiest),
         f"account with {reviewer.n} reviews": selectors.subject_for_user(reviewer),
     }
