@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clara.formatting import format_euros
+from clara.middleware import is_database_unavailable
 from clara.public import person_public_name, representation_of
 from clara.publiccache import public_cache
 from clara.spreadsheets.resources import escape_formula
@@ -114,7 +115,9 @@ def _download(projects, kind):
 def project_detail(request, pk):
     try:
         project = funded_project_public(pk=pk)
-    except Exception:  # noqa: BLE001 - DoesNotExist, or a pk beyond the column's range
+    except Exception as error:  # noqa: BLE001 - DoesNotExist, or a pk beyond the column's range
+        if is_database_unavailable(error):
+            raise  # the 503 page (clara.middleware), not "no such project"
         raise Http404 from None
     application = project.award.application
     outcomes = representation_of(Outcome)
