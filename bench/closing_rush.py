@@ -808,15 +808,6 @@ class Rush:
     def env(self, debug: bool = False) -> dict:
         settings_module = "clara.settings"
         extra_path = str(ROOT)
-        settings_text = (ROOT / "clara" / "settings.py").read_text()
-        if "EMAIL_FILE_PATH" not in settings_text:
-            # clara/settings.py does not read EMAIL_FILE_PATH: a settings module on top of it
-            # adds it for this run only (see the report for the line settings.py could have).
-            overlay = self.tmp / "rush_settings.py"
-            overlay.write_text("import os\n\nfrom clara.settings import *  # noqa: F403\n\n"
-                               "EMAIL_FILE_PATH = os.environ['EMAIL_FILE_PATH']\n")
-            settings_module = "rush_settings"
-            extra_path = f"{self.tmp}{os.pathsep}{ROOT}"
         return {
             **os.environ,
             "DATABASE_URL": self.db_url(), "DJANGO_DEBUG": "1" if debug else "0",

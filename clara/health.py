@@ -47,11 +47,15 @@ def storage_ok() -> bool:
     from programmes.models import private_storage
 
     storage = private_storage()
-    name = storage.save(f"healthcheck/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+    name = f"healthcheck/{uuid.uuid4().hex}.txt"
     try:
+        # The name is free (a new uuid), so `save` keeps it; on a full disk it raises after
+        # creating the file, which `finally` removes.
+        name = storage.save(name, ContentFile(b"ok"))
         return storage.exists(name)
     finally:
-        storage.delete(name)
+        if storage.exists(name):
+            storage.delete(name)
 
 
 CHECKS = {"database": database_ok, "migrations": migrations_ok, "storage": storage_ok}

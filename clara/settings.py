@@ -232,6 +232,9 @@ EMAIL_BACKEND = env.str(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Folder of the file-based e-mail backend (django.core.mail.backends.filebased.EmailBackend:
+# development, load tests such as bench/closing_rush.py); one file per connection.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / ".cache" / "emails"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CLARA <noreply@canceropole-clara.com>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # The SMTP server (production): read whatever the backend, so that EMAIL_BACKEND can be set

@@ -157,7 +157,7 @@ def review_assign(
                     status=ReviewStatus.ASSIGNED, assigned_at=timezone.now())
     _save_with_history(review, by=by)
     review_id = review.pk
-    transaction.on_commit(lambda: notify_review_invitation(review_id=review_id))
+    transaction.on_commit(lambda: notify_review_invitation(review_id=review_id), robust=True)
     return review, warnings
 
 
@@ -354,7 +354,7 @@ def review_reminders_send(*, now: datetime.datetime | None = None, days: int = 7
                 continue
             review.reminded_at = now
             review.save(update_fields=["reminded_at"])
-            transaction.on_commit(lambda pk=pk: _send_reminder(pk))
+            transaction.on_commit(lambda pk=pk: _send_reminder(pk), robust=True)
             sent += 1
     return sent
 

@@ -165,7 +165,7 @@ def decision_record(
         # admin, a bulk action), the applicant is told once the transaction commits: by then
         # an award recorded in the same transaction is there for the e-mail to state.
         reference = current.reference
-        transaction.on_commit(lambda: notify_decision(reference=reference))
+        transaction.on_commit(lambda: notify_decision(reference=reference), robust=True)
     application.refresh_from_db()
     return decision
 
@@ -530,7 +530,11 @@ def application_submit(
     application_set_status(application=current, status=Status.SUBMITTED, by=by, at=at)
     _remember_language(current.applicant_id)
     reference = current.reference
-    transaction.on_commit(lambda: notify_application_submitted(reference=reference))
+    # robust: a mail server that is down or refuses the message must not turn a submission
+    # that is committed into an error page; the failure is logged (django.db.backends.base,
+    # ERROR, with the traceback) for staff to resend.
+    transaction.on_commit(lambda: notify_application_submitted(reference=reference),
+                          robust=True)
     application.refresh_from_db()
     return current
 

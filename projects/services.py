@@ -297,7 +297,7 @@ def report_reminders_send(*, now: datetime.datetime) -> int:
             report.reminded_at = now
             report._change_reason = "Relance du rapport de suivi"
             report.save(update_fields=["reminded_at"])
-            transaction.on_commit(lambda pk=pk: notify_report_due(report_pk=pk))
+            transaction.on_commit(lambda pk=pk: notify_report_due(report_pk=pk), robust=True)
             sent += 1
     return sent
 

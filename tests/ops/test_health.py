@@ -73,3 +73,26 @@ def test_healthz_migration_check_is_kept_a_minute(client, django_assert_max_num_
     with django_assert_max_num_queries(1):
         response = client.get("/healthz")
     assert response.status_code == 200
+
+
+def test_healthz_full_disk_is_503_and_leaves_no_file(client, settings, tmp_path, monkeypatch):
+    """A full disk: the storage creates the file, then the write fails (ENOSPC). The probe
+    answers 503 and removes what it created (it used to leave an empty file per probe)."""
+    import errno
+    import os
+    from pathlib import Path
+
+    from django.core.files.storage import FileSystemStorage
+
+    def save(self, name, content):
+        path = Path(self.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(FileSystemStorage, "_save", save)
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 503
+    assert not [p for p in (tmp_path / "private").rglob("*") if p.is_file()]
