@@ -530,11 +530,19 @@ def application_submit(
     application_set_status(application=current, status=Status.SUBMITTED, by=by, at=at)
     _remember_language(current.applicant_id)
     reference = current.reference
+    # After the commit: True once the confirmation e-mail went, False if it failed (the view
+    # then says so); None while the transaction is still open.
+    current.confirmation_sent = None
+
+    def confirm() -> None:
+        current.confirmation_sent = False
+        notify_application_submitted(reference=reference)
+        current.confirmation_sent = True
+
     # robust: a mail server that is down or refuses the message must not turn a submission
     # that is committed into an error page; the failure is logged (django.db.backends.base,
     # ERROR, with the traceback) for staff to resend.
-    transaction.on_commit(lambda: notify_application_submitted(reference=reference),
-                          robust=True)
+    transaction.on_commit(confirm, robust=True)
     application.refresh_from_db()
     return current
 

@@ -200,7 +200,8 @@ def application_edit(request, reference):
             return redirect("applications:edit", reference=reference)
         if saved and action == "submit":
             try:
-                services.application_submit(application=application, by=request.user)
+                submitted = services.application_submit(application=application,
+                                                        by=request.user)
             except ValidationError as error:
                 if any(e.code == "already_submitted" for e in error.error_list):
                     messages.info(request, error.messages[0])
@@ -213,9 +214,15 @@ def application_edit(request, reference):
                 else:
                     messages.error(request, " ".join(error.messages))
                 return redirect("applications:edit", reference=reference)
-            messages.success(request, _(
-                "Votre demande %(reference)s est déposée. Un e-mail de confirmation vous a été "
-                "envoyé.") % {"reference": reference})
+            if submitted.confirmation_sent is False:
+                messages.warning(request, _(
+                    "Votre demande %(reference)s est déposée, mais l'e-mail de confirmation n'a "
+                    "pas pu être envoyé. Cette page, qui la montre déposée, fait foi.")
+                    % {"reference": reference})
+            else:
+                messages.success(request, _(
+                    "Votre demande %(reference)s est déposée. Un e-mail de confirmation vous a "
+                    "été envoyé.") % {"reference": reference})
             return redirect("applications:edit", reference=reference)
         if saved:
             messages.success(request, _("Brouillon enregistré."))

@@ -12,7 +12,9 @@ from django.core import mail
 from programmes.models import Application
 from tests.programmes.test_applicant import _form_of, _ready_draft
 
-pytestmark = pytest.mark.django_db
+# Real commits: the e-mail is tried when the submission commits, inside the request, as in
+# production (in a test transaction it would wait for the end of the test).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
@@ -28,19 +30,30 @@ def mail_down(monkeypatch):
     monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
 
 
-def test_submit_with_the_mail_server_down_confirms_and_logs(
-        client, mail_down, caplog, django_capture_on_commit_callbacks):
+def test_submit_with_the_mail_server_down_confirms_and_logs(client, mail_down, caplog):
     application = _ready_draft()
     client.force_login(application.applicant)
     url = f"/mon-espace/demandes/{application.reference}/"
     caplog.set_level(logging.ERROR)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {**_form_of(application), "action": "submit"})
+    response = client.post(url, {**_form_of(application), "action": "submit"})
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
-    assert client.get(response["Location"]).status_code == 200
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    content = page.content.decode().replace("&#x27;", "'")
+    assert "est déposée, mais l'e-mail de confirmation n'a pas pu être envoyé" in content
+    assert "Un e-mail de confirmation vous a été envoyé" not in content
     assert len(mail.outbox) == 0
     failure = next(r for r in caplog.records if "on_commit" in r.getMessage())
     assert "notify_application_submitted" in failure.getMessage() or failure.exc_info
     assert failure.levelno == logging.ERROR
+
+
+def test_submit_with_the_mail_server_up_says_the_email_was_sent(client):
+    application = _ready_draft()
+    client.force_login(application.applicant)
+    url = f"/mon-espace/demandes/{application.reference}/"
+    response = client.post(url, {**_form_of(application), "action": "submit"}, follow=True)
+    assert "Un e-mail de confirmation vous a été envoyé" in response.content.decode()
+    assert len(mail.outbox) == 1

@@ -238,7 +238,7 @@ def test_submit_sends_one_email_after_the_commit_and_makes_it_read_only(
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED, application_missing(application)
-    assert sum(c.__name__ == "<lambda>" for c in callbacks) == 1  # the e-mail, after commit
+    assert sum(c.__name__ == "confirm" for c in callbacks) == 1  # the e-mail, after commit
     assert application.submitted_at is not None
     assert application.history.filter(history_user=user, status="submitted").exists()
     assert len(mail.outbox) == 1
