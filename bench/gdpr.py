@@ -24,18 +24,18 @@ import national  # noqa: E402
 
 national.setup_django()
 
-from allauth.account.internal.flows.login import record_authentication  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
-from django.test import Client, RequestFactory  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from clara.network.models import Person  # noqa: E402
 from clara.privacy import selectors, services  # noqa: E402
+from tests.helpers import login_with_mfa  # noqa: E402
 
 
 class Rollback(Exception):
@@ -45,12 +45,7 @@ class Rollback(Exception):
 def staff_client() -> tuple[Client, object]:
     user = get_user_model().objects.get(email=national.BENCH_USER)
     client = Client()
-    client.force_login(user)
-    request = RequestFactory().get("/")
-    request.session = client.session
-    request.user = user
-    record_authentication(request, user, "mfa", type="totp")
-    request.session.save()
+    login_with_mfa(client, user)  # the admin asks every staff session for a second factor
     return client, user
 
 

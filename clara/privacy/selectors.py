@@ -93,6 +93,20 @@ def subject_drafts(subject: Subject) -> QuerySet[Application]:
     )
 
 
+def erasable_attachments(subject: Subject) -> QuerySet[Attachment]:
+    """The attachments an erasure deletes: those of the subject's drafts, and of the
+    applications they submitted or lead that ended without funding. Never those of an
+    application they only co-lead: its files belong to another applicant's file."""
+    own = Q(pk__in=[])
+    if subject.user is not None:
+        own |= Q(applicant=subject.user)
+    if subject.person is not None:
+        own |= Q(principal_investigator=subject.person)
+    ended = Application.objects.filter(own, status__in=ENDED_UNFUNDED).values("pk")
+    return Attachment.objects.filter(Q(application__in=subject_drafts(subject).values("pk"))
+                                     | Q(application__in=ended))
+
+
 def subject_attachments(subject: Subject) -> QuerySet[Attachment]:
     return (Attachment.objects.filter(application__in=subject_applications(subject).values("pk"))
             .select_related("application", "required_document")

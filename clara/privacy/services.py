@@ -32,7 +32,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -355,10 +354,7 @@ def personal_data_erase(*, subject: Subject, by: User, reason: str = "",
         done = {"drafts": 0, "attachments": 0}
 
         drafts = list(selectors.subject_drafts(subject).values_list("pk", flat=True))
-        ended = (selectors.subject_applications(subject)
-                 .filter(status__in=selectors.ENDED_UNFUNDED).values("pk"))
-        attachments = Attachment.objects.filter(Q(application__in=drafts)
-                                                | Q(application__in=ended))
+        attachments = selectors.erasable_attachments(subject)
         names = [name for name in attachments.values_list("file", flat=True) if name]
         done["attachments"] = attachments.delete()[1].get(Attachment._meta.label, 0)
         if drafts:

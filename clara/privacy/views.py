@@ -6,9 +6,8 @@ export button, and the erasure form with what blocks it. Thin: `selectors` reads
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from clara.accounts.models import User
 from clara.network.models import Person
 from clara.privacy import selectors, services
-from programmes.models import Attachment
 
 EXPORT_PERMISSION = "accounts.export_personal_data"
 ERASE_PERMISSION = "accounts.erase_personal_data"
@@ -48,7 +46,6 @@ def _subject(kind: str, pk: int) -> selectors.Subject:
 
 def _summary(subject: selectors.Subject) -> list[tuple[str, int]]:
     applications = selectors.subject_applications(subject)
-    ended = applications.filter(status__in=selectors.ENDED_UNFUNDED).values("pk")
     drafts = selectors.subject_drafts(subject)
     rows = [
         (_("Demandes de financement (déposées, portées ou co-portées)"), applications.count()),
@@ -57,8 +54,7 @@ def _summary(subject: selectors.Subject) -> list[tuple[str, int]]:
         (_("Brouillons jamais déposés (supprimés par l'effacement)"), drafts.count()),
         (_("Pièces jointes des brouillons et des demandes closes sans financement (supprimées "
            "par l'effacement)"),
-         Attachment.objects.filter(Q(application__in=drafts.values("pk"))
-                                   | Q(application__in=ended)).count()),
+         selectors.erasable_attachments(subject).count()),
     ]
     if subject.person is not None:
         person = subject.person
@@ -99,7 +95,7 @@ def subject_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                     % done)
                 return redirect(request.path)
     context = {
-        **_admin_context(request),
+        **admin.site.each_context(request),
         "title": _("Données personnelles (RGPD) — %(subject)s") % {"subject": subject},
         "subject": subject,
         "summary": _summary(subject),
@@ -112,9 +108,3 @@ def subject_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                        if subject.person else None),
     }
     return render(request, "admin/privacy/subject.html", context)
-
-
-def _admin_context(request: HttpRequest) -> dict:
-    from django.contrib import admin
-
-    return admin.site.each_context(request)

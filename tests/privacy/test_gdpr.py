@@ -397,3 +397,17 @@ def test_page_queries_do_not_grow_with_the_records(staff_client, media, many):
             award__application__principal_investigator=person))
         f.ApplicationFactory(status=Application.Status.DRAFT, applicant=user)
     assert _page_queries(staff_client, user) == 21
+
+
+def test_erasing_a_co_applicant_keeps_the_files_of_the_others_application(staff, media):
+    """A co-applicant's erasure anonymises them on the application, but its files belong to
+    the applicant's file: they stay, even once the application ended without funding."""
+    co_applicant = f.PersonFactory()
+    theirs = f.ApplicationFactory(status=Application.Status.NOT_SELECTED)
+    theirs.co_applicants.add(co_applicant)
+    kept = attach(theirs, "projet.pdf")
+    subject = subject_for_person(co_applicant)
+    assert not selectors.erasable_attachments(subject).exists()
+    done = services.personal_data_erase(subject=subject, by=staff)
+    assert done["attachments"] == 0
+    assert Attachment.objects.filter(pk=kept.pk).exists()
